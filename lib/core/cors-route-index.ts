@@ -1,0 +1,150 @@
+/**
+ * The app's route table, compiled once: which handler (and so which policy) serves a method at a path.
+ * Static paths are one Map lookup; parameterized paths are matched with path-to-regexp (the matcher Express 5
+ * and Nest 12 use), compiled at startup, and the set of matching routes is cached per distinct combination.
+ */
+import { match, MatchFunction } from 'path-to-regexp';
+import type { CompiledPolicy } from './cors-compiler.js';
+
+export interface RouteEntry<T = unknown> {
+  /** Upper-case method, or 'ALL' for `@All()`. */
+  method: string;
+  /** The full path as registered with the adapter (`/api/v1/cats/:id`). */
+  path: string;
+  /** Host constraints of a host-bound controller; undefined when any host. */
+  hosts?: RegExp[];
+  /** The compiled policy, or null when CORS is off there (`@Cors(false)`, or no origin configured). */
+  policy: CompiledPolicy | null;
+  /** Whatever the caller wants back (e.g. controller and handler names). */
+  info: T;
+}
+
+export interface RouteIndexOptions {
+  caseSensitive: boolean;
+  /** Express's default: "/a" and "/a/" are the same route. */
+  ignoreTrailingSlash: boolean;
+}
+
+const MAX_CACHED_GROUPS = 1024;
+
+export class RouteGroup<T = unknown> {
+  private readonly hostBound: boolean;
+  private readonly allowMethodsCache = new Map<RouteEntry<T>, string>();
+
+  constructor(readonly entries: readonly RouteEntry<T>[]) {
+    this.hostBound = entries.some((e) => e.hosts !== undefined);
+  }
+
+  /** The entry Express would run for this method: the first registered that matches it (HEAD falls back to GET). */
+  forMethod(method: string, hostname?: string): RouteEntry<T> | undefined {
+    let getFallback: RouteEntry<T> | undefined;
+    for (const e of this.entries) {
+      if (e.hosts !== undefined && !hostMatches(e.hosts, hostname)) continue;
+      if (e.method === method || e.method === 'ALL') return e;
+      if (method === 'HEAD' && e.method === 'GET' && getFallback === undefined) getFallback = e;
+    }
+    return getFallback;
+  }
+
+  /** Every method routed here whose handler shares `entry`'s policy and is granted by it (never an unrouted one). */
+  allowMethods(entry: RouteEntry<T>, requested: string, hostname?: string): string {
+    if (!this.hostBound) {
+      const cached = this.allowMethodsCache.get(entry);
+      if (cached !== undefined && (cached === requested || cached.split(', ').includes(requested))) return cached;
+    }
+    const methods: string[] = [];
+    const policy = entry.policy;
+    for (const e of this.entries) {
+      if (e.method === 'ALL' || methods.includes(e.method)) continue;
+      if (this.forMethod(e.method, hostname) !== e || e.policy !== policy) continue;
+      if (policy?.methods && !policy.methods.has(e.method)) continue;
+      methods.push(e.method);
+    }
+    if (!methods.includes(requested)) methods.push(requested);
+    const value = methods.join(', ');
+    if (!this.hostBound && entry.method !== 'ALL') this.allowMethodsCache.set(entry, value);
+    return value;
+  }
+}
+
+function hostMatches(hosts: RegExp[], hostname: string | undefined): boolean {
+  if (hostname === undefined) return false;
+  for (const re of hosts) if (re.test(hostname)) return true;
+  return false;
+}
+
+interface DynamicRoute<T> {
+  entry: RouteEntry<T>;
+  test: MatchFunction<object>;
+}
+
+export class CorsRouteIndex<T = unknown> {
+  private readonly staticGroups = new Map<string, RouteGroup<T>>();
+  private readonly dynamic: DynamicRoute<T>[] = [];
+  private readonly dynamicGroups = new Map<string, RouteGroup<T>>();
+  private readonly order: Map<RouteEntry<T>, number>;
+
+  constructor(
+    readonly entries: readonly RouteEntry<T>[],
+    private readonly options: RouteIndexOptions,
+  ) {
+    this.order = new Map(entries.map((e, i) => [e, i]));
+    const staticEntries = new Map<string, RouteEntry<T>[]>();
+    for (const entry of entries) {
+      if (isStaticPath(entry.path)) {
+        const key = this.normalize(entry.path);
+        const list = staticEntries.get(key) ?? [];
+        list.push(entry);
+        staticEntries.set(key, list);
+      } else {
+        this.dynamic.push({
+          entry,
+          test: match(entry.path, {
+            decode: false,
+            end: true,
+            sensitive: options.caseSensitive,
+            trailing: options.ignoreTrailingSlash,
+          }),
+        });
+      }
+    }
+    // A static path can also be served by a parameterized route registered around it ("/cats/:id" serves PUT
+    // /cats/special when only GET /cats/special exists): its group holds both, in registration order.
+    for (const [key, list] of staticEntries) {
+      const samePath = list[0].path;
+      const dynamicMatches = this.dynamic.filter((d) => d.test(samePath) !== false).map((d) => d.entry);
+      this.staticGroups.set(key, new RouteGroup(this.inOrder([...list, ...dynamicMatches])));
+    }
+  }
+
+  /** The routes serving `pathname` (the raw, still percent-encoded path), or null when none does. */
+  lookup(pathname: string): RouteGroup<T> | null {
+    const group = this.staticGroups.get(this.normalize(pathname));
+    if (group !== undefined) return group;
+    if (this.dynamic.length === 0) return null;
+    let key = '';
+    for (let i = 0; i < this.dynamic.length; i++) if (this.dynamic[i].test(pathname) !== false) key += `${i},`;
+    if (key === '') return null;
+    let cached = this.dynamicGroups.get(key);
+    if (cached === undefined) {
+      cached = new RouteGroup(this.inOrder(key.split(',').filter(Boolean).map((i) => this.dynamic[Number(i)].entry)));
+      if (this.dynamicGroups.size < MAX_CACHED_GROUPS) this.dynamicGroups.set(key, cached);
+    }
+    return cached;
+  }
+
+  private inOrder(list: RouteEntry<T>[]): RouteEntry<T>[] {
+    return list.sort((a, b) => this.order.get(a)! - this.order.get(b)!);
+  }
+
+  private normalize(path: string): string {
+    let p = this.options.caseSensitive ? path : path.toLowerCase();
+    if (this.options.ignoreTrailingSlash && p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
+    return p;
+  }
+}
+
+function isStaticPath(path: string): boolean {
+  // path-to-regexp 8 syntax: ":name", "*name", "{optional}" and "\\" escapes make a path dynamic.
+  return !/[:*{}()\\]/.test(path);
+}

@@ -1,0 +1,35 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Subscription } from 'rxjs';
+import type { CorsHttpBinding } from './adapters/cors-http.binding.js';
+import { expressBinding } from './adapters/express.binding.js';
+import { CorsPolicyService } from './cors-policy.service.js';
+
+const BINDINGS: readonly CorsHttpBinding[] = [expressBinding];
+
+/**
+ * Installs the request hook as soon as the HTTP adapter exists: under `NestFactory.create` that is before any
+ * provider is built; under `Test.createTestingModule()` it is when `createNestApplication()` sets the adapter.
+ * Either way it comes before body parsers, `app.use()` middleware registered at init, guards and routes.
+ */
+@Injectable()
+export class CorsHttpInstaller implements OnModuleDestroy {
+  private readonly subscription: Subscription;
+
+  constructor(adapterHost: HttpAdapterHost, policies: CorsPolicyService) {
+    this.subscription = adapterHost.init$.subscribe(() => {
+      const adapter = adapterHost.httpAdapter;
+      if (!adapter) return; // an application context without HTTP: nothing to install
+      const type = adapter.getType();
+      const binding = BINDINGS.find((b) => b.type === type);
+      if (!binding) {
+        throw new Error(`nestjs-route-cors supports the ${BINDINGS.map((b) => b.type).join(', ')} adapter; this app uses '${type}'`);
+      }
+      binding.install(adapter, policies);
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.subscription.unsubscribe();
+  }
+}

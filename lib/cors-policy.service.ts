@@ -1,0 +1,145 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost, ModuleRef, ModulesContainer } from '@nestjs/core';
+import { CorsConfigError } from './cors-config.error.js';
+import { CORS_MODULE_OPTIONS } from './cors.module-definition.js';
+import type { CorsModuleOptions } from './cors.interfaces.js';
+import { buildRouteTable, CorsRouteInfo } from './cors-route-table.js';
+import { CompileContext, OriginDecider } from './core/cors-compiler.js';
+import { actualHeaders, decidePreflight, isOriginAllowed } from './core/cors-engine.js';
+import type { CorsPolicy, CorsResolverClass } from './core/cors-policy.js';
+import type { CorsRouteIndex } from './core/cors-route-index.js';
+import { SAFELISTED_METHODS } from './core/cors-tokens.js';
+
+export interface CorsRouteDescription {
+  method: string;
+  path: string;
+  controller: string;
+  handler: string;
+  /** The merged policy in force, or false when the route sends no CORS headers. */
+  policy: Readonly<CorsPolicy> | false;
+}
+
+export interface CorsEvaluationInput {
+  origin: string;
+  method: string;
+  path: string;
+  /** Names of the request headers the page would set. */
+  requestHeaders?: readonly string[];
+}
+
+export interface CorsEvaluation {
+  allowed: boolean;
+  /** Why, in a sentence. */
+  reason: string;
+  /** The route that serves the request, if any. */
+  route: { controller: string; handler: string; method: string; path: string } | null;
+  /** Whether a browser sends a preflight first, and what the preflight gets. */
+  preflight: { required: boolean; status?: number; headers?: Record<string, string> };
+  /** CORS headers on the actual response. */
+  headers: Record<string, string>;
+}
+
+// Fetch §CORS-safelisted request-header names (value checks aside).
+const SAFELISTED_HEADERS = new Set(['accept', 'accept-language', 'content-language', 'content-type', 'range']);
+
+/**
+ * The policies in force: the compiled route table, `routes()` to list it, `evaluate()` to explain a decision.
+ * Builds and validates everything when the module initializes; a bad policy stops bootstrap with `CorsConfigError`.
+ */
+@Injectable()
+export class CorsPolicyService implements OnModuleInit {
+  private readonly logger = new Logger('CorsModule');
+  /** @internal the compiled table read by the request hook; null until the module has initialized. */
+  index: CorsRouteIndex<CorsRouteInfo> | null = null;
+
+  constructor(
+    @Inject(CORS_MODULE_OPTIONS) private readonly options: CorsModuleOptions,
+    private readonly modules: ModulesContainer,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  onModuleInit(): void {
+    const config = (this.moduleRef as any).container?.applicationConfig;
+    if (!config) throw new Error('nestjs-route-cors: cannot read the application config (unsupported @nestjs/core version)');
+    const { index, problems } = buildRouteTable({
+      modules: this.modules,
+      config,
+      adapterHost: this.adapterHost,
+      defaults: this.options ?? {},
+      ctx: this.compileContext(),
+    });
+    if (problems.length > 0) throw new CorsConfigError(problems);
+    this.index = index;
+  }
+
+  /** @internal how policies reach DI and how dynamic deciders are wrapped. */
+  compileContext(): CompileContext {
+    return {
+      resolveClass: (cls: CorsResolverClass): OriginDecider => {
+        let instance: InstanceType<CorsResolverClass>;
+        try {
+          instance = this.moduleRef.get(cls, { strict: false });
+        } catch {
+          throw new Error(`${cls.name} is not a provider: add it to the providers of a module (it can inject repositories there)`);
+        }
+        return (origin, request) => instance.isOriginAllowed(origin, request);
+      },
+    };
+  }
+
+  /** Every route with its method, full path and the policy in force. */
+  routes(): CorsRouteDescription[] {
+    return this.requireIndex().entries.map((e) => ({
+      method: e.method,
+      path: e.path,
+      controller: e.info.controller,
+      handler: e.info.handler,
+      policy: e.policy ? e.policy.source : false,
+    }));
+  }
+
+  /** What a browser at `origin` would be allowed to do, with the headers it would get and why. */
+  async evaluate(input: CorsEvaluationInput): Promise<CorsEvaluation> {
+    const method = String(input.method ?? '').toUpperCase();
+    const path = String(input.path ?? '').split('?')[0];
+    const origin = input.origin;
+    const names = (input.requestHeaders ?? []).map((h) => String(h).toLowerCase());
+    const required = !SAFELISTED_METHODS.has(method) || names.some((n) => !SAFELISTED_HEADERS.has(n));
+    const group = this.requireIndex().lookup(path);
+    const result: CorsEvaluation = { allowed: false, reason: '', route: null, preflight: { required }, headers: {} };
+    const entry = group?.forMethod(method);
+    if (!group || !entry) {
+      result.reason = group ? `no route serves ${method} ${path}` : `no route serves ${path}`;
+      return result;
+    }
+    result.route = { controller: entry.info.controller, handler: entry.info.handler, method: entry.method, path: entry.path };
+    if (required) {
+      const outcome = await decidePreflight(group, { origin, method, requestHeaders: names.join(',') });
+      result.preflight = { required, status: outcome.status, headers: outcome.ok ? Object.fromEntries(outcome.headers) : {} };
+      if (!outcome.ok) {
+        result.reason = `preflight refused: ${outcome.reason}`;
+        return result;
+      }
+    }
+    const policy = entry.policy;
+    if (!policy) {
+      result.reason = 'CORS is off for this route';
+      return result;
+    }
+    if (policy.varyOrigin) result.headers['Vary'] = 'Origin';
+    if (!(await isOriginAllowed(policy, origin, undefined))) {
+      result.reason = `origin ${JSON.stringify(origin)} is not allowed`;
+      return result;
+    }
+    Object.assign(result.headers, Object.fromEntries(actualHeaders(policy, origin)));
+    result.allowed = true;
+    result.reason = policy.anyOrigin ? "allowed: the route is open to '*'" : 'allowed: the origin matches the route\'s policy';
+    return result;
+  }
+
+  private requireIndex(): CorsRouteIndex<CorsRouteInfo> {
+    if (!this.index) throw new Error('CorsPolicyService is ready once the application has initialized (app.init())');
+    return this.index;
+  }
+}

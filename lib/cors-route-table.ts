@@ -1,0 +1,183 @@
+/**
+ * Builds the app's route table the way Nest registers it (global prefix and its exclusions, URI versioning,
+ * RouterModule paths, controller and method paths, Nest's own RoutePathFactory), merges each handler's
+ * `@Cors` with its controller's and the module defaults, and compiles every policy once.
+ */
+import { RequestMethod, Type, VersioningType } from '@nestjs/common';
+import { HOST_METADATA, MODULE_PATH, VERSION_METADATA } from '@nestjs/common/constants.js';
+import { HttpAdapterHost, MetadataScanner, ModulesContainer } from '@nestjs/core';
+import type { ApplicationConfig } from '@nestjs/core';
+import { PathsExplorer } from '@nestjs/core/router/paths-explorer.js';
+import { RoutePathFactory } from '@nestjs/core/router/route-path-factory.js';
+import { RouteSpecificitySorter } from '@nestjs/core/router/route-specificity-sorter.js';
+import { pathToRegexp } from 'path-to-regexp';
+import { CORS_POLICY_METADATA } from './cors.constants.js';
+import type { CorsModuleOptions } from './cors.interfaces.js';
+import { CompileContext, CompiledPolicy, compilePolicy, CorsProblem } from './core/cors-compiler.js';
+import { CorsPolicy, mergePolicies } from './core/cors-policy.js';
+import { CorsRouteIndex, RouteEntry } from './core/cors-route-index.js';
+
+/** What the route table knows about each route (returned by `CorsPolicyService.routes()`). */
+export interface CorsRouteInfo {
+  controller: string;
+  handler: string;
+  /** `AccountController.update PUT /account` */
+  label: string;
+}
+
+export interface CorsRouteTableInput {
+  modules: ModulesContainer;
+  config: ApplicationConfig;
+  adapterHost: HttpAdapterHost;
+  defaults: CorsModuleOptions;
+  ctx: CompileContext;
+}
+
+export interface CorsRouteTableResult {
+  index: CorsRouteIndex<CorsRouteInfo>;
+  problems: CorsProblem[];
+}
+
+export function buildRouteTable({ modules, config, adapterHost, defaults, ctx }: CorsRouteTableInput): CorsRouteTableResult {
+  const adapter = adapterHost.httpAdapter as any;
+  const pathFactory = new RoutePathFactory(config);
+  const pathsExplorer = new PathsExplorer(new MetadataScanner());
+  const globalPrefix = addLeadingSlash(config.getGlobalPrefix());
+  const versioning = config.getVersioning();
+  const problems: CorsProblem[] = [];
+  const compiled = new Map<string, { policy: CompiledPolicy | null; problems: CorsProblem[]; routes: string[] }>();
+  const signatures = new Signatures();
+  let entries: RouteEntry<CorsRouteInfo>[] = [];
+
+  for (const moduleRef of modules.values()) {
+    const modulePath =
+      Reflect.getMetadata(MODULE_PATH + modules.applicationId, moduleRef.metatype) ??
+      Reflect.getMetadata(MODULE_PATH, moduleRef.metatype);
+    for (const wrapper of moduleRef.controllers.values()) {
+      const metatype = wrapper.metatype as Type | null;
+      if (!metatype || !wrapper.instance) continue;
+      const classPolicy = Reflect.getMetadata(CORS_POLICY_METADATA, metatype) as CorsPolicy | false | undefined;
+      const hosts = compileHosts(Reflect.getMetadata(HOST_METADATA, metatype));
+      const controllerVersion = versioning
+        ? (Reflect.getMetadata(VERSION_METADATA, metatype) ?? versioning.defaultVersion)
+        : undefined;
+      const ctrlPaths = toPaths(Reflect.getMetadata('path', metatype));
+      for (const ctrlPath of ctrlPaths) {
+        for (const route of pathsExplorer.scanForPaths(wrapper.instance as object)) {
+          const handlerPolicy = Reflect.getMetadata(CORS_POLICY_METADATA, route.targetCallback) as CorsPolicy | false | undefined;
+          const method = RequestMethod[route.requestMethod] as string;
+          for (const methodPath of route.path) {
+            const paths = pathFactory.create(
+              {
+                ctrlPath,
+                modulePath,
+                globalPrefix,
+                controllerVersion,
+                versioningOptions: versioning,
+                methodPath,
+                methodVersion: route.version,
+              },
+              route.requestMethod,
+            );
+            for (const rawPath of paths) {
+              const path = typeof adapter?.normalizePath === 'function' ? adapter.normalizePath(rawPath) : rawPath;
+              const label = `${metatype.name}.${route.methodName} ${method} ${path}`;
+              // handler > controller > module defaults, field by field; false switches CORS off at that level.
+              let policy: CompiledPolicy | null = null;
+              if (handlerPolicy !== false && !(classPolicy === false && handlerPolicy === undefined)) {
+                const merged = mergePolicies(defaults, classPolicy || undefined, handlerPolicy);
+                if (merged.origin !== undefined) {
+                  const key = signatures.of(merged);
+                  let result = compiled.get(key);
+                  if (!result) compiled.set(key, (result = { ...compilePolicy(merged, label, ctx), routes: [] }));
+                  result.routes.push(label);
+                  policy = result.policy;
+                }
+              }
+              entries.push({
+                method,
+                path,
+                hosts,
+                policy,
+                info: { controller: metatype.name, handler: route.methodName, label },
+              });
+            }
+          }
+        }
+      }
+    }
+  }
+
+  // One policy used by many routes is reported once, naming its routes.
+  for (const { problems: found, routes } of compiled.values()) {
+    const where = routes.length > 1 ? `${routes[0]} (and ${routes.length - 1} more route${routes.length > 2 ? 's' : ''})` : routes[0];
+    for (const problem of found) problems.push({ ...problem, route: where });
+  }
+
+  // Header, media-type and custom versioning put several handlers on one method and path: the browser's
+  // preflight carries no version, so they must share one policy.
+  const byRoute = new Map<string, RouteEntry<CorsRouteInfo>>();
+  for (const entry of entries) {
+    const key = `${entry.method} ${entry.path} ${entry.hosts?.map(String).join('|') ?? ''}`;
+    const first = byRoute.get(key);
+    if (!first) byRoute.set(key, entry);
+    else if (first.policy !== entry.policy && versioning && versioning.type !== VersioningType.URI) {
+      problems.push({
+        route: entry.info.label,
+        field: '@Cors',
+        value: `differs from ${first.info.controller}.${first.info.handler}`,
+        reason: `both serve ${entry.method} ${entry.path} (by version): a preflight carries no version header, so give them the same @Cors`,
+      });
+    }
+  }
+
+  const adapterIsOrderSensitive = adapter?.isRouteOrderSensitive?.() ?? true;
+  if ((config as any).getRouteResolutionStrategy?.() === 'specificity' && adapterIsOrderSensitive) {
+    entries = RouteSpecificitySorter.sort(entries as any) as unknown as RouteEntry<CorsRouteInfo>[];
+  }
+  const matching = adapter?.getRouteMatchingOptions?.() ?? { caseSensitive: false, ignoreTrailingSlash: true };
+  return {
+    index: new CorsRouteIndex(entries, {
+      caseSensitive: !!matching.caseSensitive,
+      ignoreTrailingSlash: matching.ignoreTrailingSlash !== false,
+    }),
+    problems,
+  };
+}
+
+function addLeadingSlash(path: string | undefined): string {
+  return path ? (path.startsWith('/') ? path : `/${path}`) : '';
+}
+
+function toPaths(value: string | string[] | undefined): string[] {
+  const list = value === undefined ? ['/'] : Array.isArray(value) ? value : [value];
+  return list.map((p) => addLeadingSlash(p) || '/');
+}
+
+function compileHosts(host: string | RegExp | (string | RegExp)[] | undefined): RegExp[] | undefined {
+  if (host === undefined) return undefined;
+  return (Array.isArray(host) ? host : [host]).map((h) => (typeof h === 'string' ? pathToRegexp(h).regexp : h));
+}
+
+/** Structural identity of a merged policy, so equal policies compile once and share one compiled object. */
+class Signatures {
+  private readonly ids = new WeakMap<object, string>();
+  private next = 0;
+
+  of(policy: CorsPolicy): string {
+    return Object.keys(policy)
+      .sort()
+      .map((k) => `${k}=${this.value((policy as Record<string, unknown>)[k])}`)
+      .join(';');
+  }
+
+  private value(v: unknown): string {
+    if (typeof v === 'function' || (typeof v === 'object' && v !== null && !(v instanceof RegExp))) {
+      if (Array.isArray(v) && v.length <= 16) return `[${v.map((x) => this.value(x)).join(',')}]`;
+      let id = this.ids.get(v as object);
+      if (id === undefined) this.ids.set(v as object, (id = `#${this.next++}`));
+      return id;
+    }
+    return v instanceof RegExp ? `/${v.source}/${v.flags}` : JSON.stringify(v);
+  }
+}

@@ -1,0 +1,2 @@
+/** Metadata key of `@Cors()`: one typed value, `CorsPolicy | false`. */
+export const CORS_POLICY_METADATA = 'nestjs-route-cors:policy';

@@ -1,0 +1,11 @@
+export { CorsModule } from './cors.module.js';
+export { Cors } from './cors.decorator.js';
+export { CorsPolicyService } from './cors-policy.service.js';
+export type { CorsEvaluation, CorsEvaluationInput, CorsRouteDescription } from './cors-policy.service.js';
+export { CorsConfigError } from './cors-config.error.js';
+export { CorsOriginResolver } from './cors-origin.resolver.js';
+export { CORS_MODULE_OPTIONS } from './cors.module-definition.js';
+export { CORS_POLICY_METADATA } from './cors.constants.js';
+export type { CorsModuleOptions, CorsDecoratorPolicy } from './cors.interfaces.js';
+export type { CorsPolicy, CorsOriginOption, CorsOriginFunction, CorsStaticOrigin } from './core/cors-policy.js';
+export type { CorsProblem } from './core/cors-compiler.js';
