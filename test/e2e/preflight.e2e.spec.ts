@@ -134,7 +134,7 @@ describe('preflight', () => {
     expect(res.text).toBe('');
   });
 
-  it('lists only methods routed at the concrete path, and checks the origin against that handler's policy', async () => {
+  it("lists only methods routed at the concrete path, and checks the origin against that handler's policy", async () => {
     const res = await preflight(app, '/api/items/42', APP, 'DELETE').expect(204);
     expect(res.headers['access-control-allow-methods']).toBe('DELETE');
     expect(res.headers['access-control-max-age']).toBe('60');
