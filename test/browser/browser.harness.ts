@@ -3,7 +3,7 @@
  * served from one origin calling a Nest app on another, and a record of what the API server saw.
  */
 import { existsSync } from 'node:fs';
-import { createServer, IncomingMessage, Server } from 'node:http';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { chromium, Browser, BrowserContext, Page } from 'playwright-core';
@@ -67,6 +67,9 @@ export interface SeenRequest {
   acrMethod?: string;
   acrHeaders?: string;
   ifNoneMatch?: string;
+  /** Status and headers the server answered with (set once the response is finished). */
+  status?: number;
+  responseHeaders?: Record<string, unknown>;
 }
 
 /** Every request the API's HTTP server received, recorded before Express (and so before the CORS hook) sees it. */
@@ -74,8 +77,8 @@ export class ServerLog {
   readonly requests: SeenRequest[] = [];
 
   attach(server: Server): void {
-    server.prependListener('request', (req: IncomingMessage) => {
-      this.requests.push({
+    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+      const seen: SeenRequest = {
         method: req.method ?? '',
         path: (req.url ?? '').split('?')[0],
         origin: req.headers.origin,
@@ -83,6 +86,11 @@ export class ServerLog {
         acrMethod: req.headers['access-control-request-method'] as string | undefined,
         acrHeaders: req.headers['access-control-request-headers'] as string | undefined,
         ifNoneMatch: req.headers['if-none-match'] as string | undefined,
+      };
+      this.requests.push(seen);
+      res.once('finish', () => {
+        seen.status = res.statusCode;
+        seen.responseHeaders = res.getHeaders();
       });
     });
   }
@@ -112,8 +120,8 @@ export interface FetchSpec {
   method?: string;
   headers?: Record<string, string>;
   body?: string;
-  credentials?: RequestCredentials;
-  cache?: RequestCache;
+  credentials?: 'omit' | 'same-origin' | 'include';
+  cache?: 'default' | 'no-store' | 'reload' | 'no-cache' | 'force-cache';
   /** Response headers the page tries to read. */
   read?: string[];
 }
@@ -128,14 +136,16 @@ export function pageFetch(page: Page, url: string, spec: FetchSpec = {}): Promis
   return page.evaluate(
     async ({ url, spec }) => {
       try {
-        const res = await fetch(url, {
+        // Runs in the page (DOM fetch); typed loosely because the test compiles without the DOM lib.
+        const init: Record<string, unknown> = {
           method: spec.method ?? 'GET',
           headers: spec.headers,
           body: spec.body,
           credentials: spec.credentials ?? 'same-origin',
           cache: spec.cache ?? 'default',
           mode: 'cors',
-        });
+        };
+        const res = await fetch(url, init as RequestInit);
         const headers: Record<string, string | null> = {};
         for (const name of spec.read ?? []) headers[name] = res.headers.get(name);
         return { ok: true as const, status: res.status, body: await res.text(), headers };
