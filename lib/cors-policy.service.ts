@@ -1,11 +1,12 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef, ModulesContainer } from '@nestjs/core';
 import { CorsConfigError } from './cors-config.error.js';
 import { CORS_MODULE_OPTIONS } from './cors.module-definition.js';
-import type { CorsModuleOptions } from './cors.interfaces.js';
+import { CorsModuleOptions, defaultPolicyOf } from './cors.interfaces.js';
 import { buildRouteTable, CorsRouteInfo } from './cors-route-table.js';
 import { CompileContext, OriginDecider } from './core/cors-compiler.js';
 import { actualHeaders, decidePreflight, isOriginAllowed } from './core/cors-engine.js';
+import { OriginDecisionCache } from './core/cors-origin-cache.js';
 import type { CorsPolicy, CorsResolverClass } from './core/cors-policy.js';
 import type { CorsRouteIndex } from './core/cors-route-index.js';
 import { SAFELISTED_METHODS } from './core/cors-tokens.js';
@@ -47,10 +48,13 @@ const SAFELISTED_HEADERS = new Set(['accept', 'accept-language', 'content-langua
  * Builds and validates everything when the module initializes; a bad policy stops bootstrap with `CorsConfigError`.
  */
 @Injectable()
-export class CorsPolicyService implements OnModuleInit {
+export class CorsPolicyService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('CorsModule');
   /** @internal the compiled table read by the request hook; null until the module has initialized. */
   index: CorsRouteIndex<CorsRouteInfo> | null = null;
+  /** One decision cache per function or resolver class, shared by every policy that names it. */
+  private readonly caches = new Map<unknown, OriginDecisionCache>();
+  private transportStarted = false;
 
   constructor(
     @Inject(CORS_MODULE_OPTIONS) private readonly options: CorsModuleOptions,
@@ -59,18 +63,54 @@ export class CorsPolicyService implements OnModuleInit {
     private readonly moduleRef: ModuleRef,
   ) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
     const config = (this.moduleRef as any).container?.applicationConfig;
     if (!config) throw new Error('nestjs-route-cors: cannot read the application config (unsupported @nestjs/core version)');
     const { index, problems } = buildRouteTable({
       modules: this.modules,
       config,
       adapterHost: this.adapterHost,
-      defaults: this.options ?? {},
+      defaults: defaultPolicyOf(this.options),
       ctx: this.compileContext(),
     });
     if (problems.length > 0) throw new CorsConfigError(problems);
     this.index = index;
+    const transport = this.options?.invalidation;
+    if (transport) {
+      // Another replica changed an origin: forget it here, without telling anyone else.
+      await transport.subscribe((origin) => this.invalidateLocal(origin));
+      this.transportStarted = true;
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.transportStarted) {
+      this.transportStarted = false;
+      await this.options.invalidation?.close();
+    }
+  }
+
+  /**
+   * Drops cached decisions of function and resolver origins: for `origin`, or for every origin. Call it after
+   * adding or removing an allowed origin in your store; with an `invalidation` transport the other replicas drop
+   * theirs too. Resolves once the message is handed to the transport (a transport failure is logged, not thrown:
+   * this replica is already up to date, the others catch up when their cached answers expire).
+   */
+  async invalidate(origin?: string): Promise<void> {
+    this.invalidateLocal(origin);
+    const transport = this.options?.invalidation;
+    if (!transport) return;
+    try {
+      await transport.publish(origin);
+    } catch (error) {
+      this.logger.warn(
+        `could not tell the other replicas to forget ${origin ?? 'every origin'}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+
+  private invalidateLocal(origin: string | undefined): void {
+    for (const cache of this.caches.values()) cache.invalidate(origin);
   }
 
   /** @internal how policies reach DI and how dynamic deciders are wrapped. */
@@ -84,6 +124,18 @@ export class CorsPolicyService implements OnModuleInit {
           throw new Error(`${cls.name} is not a provider: add it to the providers of a module (it can inject repositories there)`);
         }
         return (origin, request) => instance.isOriginAllowed(origin, request);
+      },
+      wrapDecider: (decider, source) => {
+        let cache = this.caches.get(source);
+        if (!cache) {
+          const settings = this.options?.originCache;
+          // originCache: false keeps the timeout and the fail-closed handling, and caches nothing.
+          const options = settings === false ? { ttl: 0, negativeTtl: 0, errorTtl: 0 } : (settings ?? {});
+          const name = typeof source === 'function' && source.name ? source.name : 'origin function';
+          cache = new OriginDecisionCache(decider, options, (level, message) => this.logger[level](message), name);
+          this.caches.set(source, cache);
+        }
+        return cache.decide;
       },
     };
   }

@@ -1,7 +1,43 @@
 import type { CorsPolicy } from './core/cors-policy.js';
+import type { OriginCacheOptions } from './core/cors-origin-cache.js';
+
+/**
+ * Carries cache invalidations between replicas (`nestjs-route-cors/postgres`, `nestjs-route-cors/redis`, or your
+ * own). `CorsPolicyService` starts it when the module initializes and closes it on shutdown.
+ */
+export interface CorsInvalidationTransport {
+  /**
+   * Starts listening. `onInvalidate(origin)` must be called for every invalidation another replica publishes
+   * (`undefined`: every origin), and with `undefined` after a reconnect, since messages may have been missed.
+   */
+  subscribe(onInvalidate: (origin: string | undefined) => void): Promise<void>;
+  /** Tells the other replicas; resolves once the message is handed to the broker. */
+  publish(origin: string | undefined): Promise<void>;
+  close(): Promise<void>;
+}
 
 /** `CorsModule.forRoot()` options: the default policy of every route, plus module-wide settings. */
-export interface CorsModuleOptions extends CorsPolicy {}
+export interface CorsModuleOptions extends CorsPolicy {
+  /**
+   * The decision cache in front of function and resolver origins, one per function or resolver class.
+   * Default on: `{ ttl: 60000, negativeTtl: 10000, max: 10000, timeout: 250, staleIfError: 0, errorTtl: 1000 }`
+   * (milliseconds). `false` switches caching off; the timeout still applies.
+   */
+  originCache?: OriginCacheOptions | false;
+  /** Spreads `CorsPolicyService.invalidate()` to the other replicas. */
+  invalidation?: CorsInvalidationTransport;
+}
+
+/** Options of `CorsModuleOptions` that are module settings, not part of the default policy. */
+export const CORS_MODULE_ONLY_FIELDS: readonly string[] = ['originCache', 'invalidation'];
+
+/** The default policy in `options`, without the module-only settings. */
+export function defaultPolicyOf(options: CorsModuleOptions | undefined | null): CorsPolicy {
+  if (options === undefined || options === null || typeof options !== 'object') return (options ?? {}) as CorsPolicy;
+  const policy: Record<string, unknown> = { ...options };
+  for (const key of CORS_MODULE_ONLY_FIELDS) delete policy[key];
+  return policy as CorsPolicy;
+}
 
 /** What `@Cors()` takes: a policy merged over the controller's and the module's, or false for "no CORS here". */
 export type CorsDecoratorPolicy = CorsPolicy | false;

@@ -9,3 +9,8 @@ export { CORS_POLICY_METADATA } from './cors.constants.js';
 export type { CorsModuleOptions, CorsDecoratorPolicy } from './cors.interfaces.js';
 export type { CorsPolicy, CorsOriginOption, CorsOriginFunction, CorsStaticOrigin } from './core/cors-policy.js';
 export type { CorsProblem } from './core/cors-compiler.js';
+export type { CorsInvalidationTransport } from './cors.interfaces.js';
+export { OriginDecisionCache, ORIGIN_CACHE_DEFAULTS } from './core/cors-origin-cache.js';
+export type { OriginCacheOptions, OriginCacheLogger } from './core/cors-origin-cache.js';
+export { parseOriginPattern, isLocalHost, isSerializedOrigin } from './core/cors-origin.js';
+export type { OriginParse, OriginPattern } from './core/cors-origin.js';

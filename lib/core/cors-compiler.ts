@@ -48,7 +48,10 @@ export interface CompiledPolicy {
 export interface CompileContext {
   /** Turns a resolver class into a decider (the Nest layer resolves it through DI). */
   resolveClass?: (cls: CorsResolverClass) => OriginDecider;
-  /** Wraps function and resolver deciders (caching, timeouts); identity by default. */
+  /**
+   * Wraps function and resolver deciders (caching, timeouts); identity by default. `decider` is the user's own
+   * (it may throw or reject); `source` is the policy's `origin` value (the function or resolver class).
+   */
   wrapDecider?: (decider: OriginDecider, source: unknown) => OriginDecider;
 }
 
@@ -213,7 +216,9 @@ export function compilePolicy(policy: CorsPolicy, route: string, ctx: CompileCon
   } else if (origin !== undefined) {
     add('origin', origin, 'origin is a string, a RegExp, an array of them, a function or a CorsOriginResolver class');
   }
-  if (decider) decider = (ctx.wrapDecider ?? ((d) => d))(safeDecider(decider), origin);
+  // The wrapper (the decision cache) sees the raw decider, so it can tell a throw or a timeout from a "no";
+  // whatever it returns is made safe again.
+  if (decider) decider = safeDecider(ctx.wrapDecider ? ctx.wrapDecider(decider, origin) : decider);
 
   // methods
   let methods: Set<string> | null = null;
