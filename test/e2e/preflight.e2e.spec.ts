@@ -242,3 +242,37 @@ describe('preflight', () => {
     expect(calls.options).toBe(0);
   });
 });
+
+describe('route order', () => {
+  @Controller('things')
+  class ThingsController {
+    @Get(':id') one() { return 'one'; }
+    @Get('special') @Cors({ origin: '*' }) special() { return 'special'; }
+  }
+
+  async function appWith(routeResolutionStrategy?: 'specificity') {
+    const { Test } = await import('@nestjs/testing');
+    const moduleRef = await Test.createTestingModule({
+      imports: [CorsModule.forRoot({ origin: APP })],
+      controllers: [ThingsController],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false, routeResolutionStrategy });
+    await app.init();
+    return app;
+  }
+
+  it('follows declaration order like Express: /things/:id serves /things/special', async () => {
+    const app = await appWith();
+    await http(app).get('/things/special').expect(200, 'one');
+    await preflight(app, '/things/special', 'https://anyone.test', 'GET', 'x-a').expect(403);
+    await app.close();
+  });
+
+  it("follows Nest's specificity ordering when the app asks for it", async () => {
+    const app = await appWith('specificity');
+    await http(app).get('/things/special').expect(200, 'special');
+    const res = await preflight(app, '/things/special', 'https://anyone.test', 'GET', 'x-a').expect(204);
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+    await app.close();
+  });
+});
