@@ -1,7 +1,8 @@
-import { Module } from '@nestjs/common';
-import { CorsModule } from '../lib/index.js';
-import { DynamicController, TenantOrigins, TenantOriginStore } from './dynamic-origins.js';
-import { FRONTEND_ORIGIN } from './sample.config.js';
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
+import { CorsModule, CorsModuleOptions } from '../lib/index.js';
+import { PostgresCorsInvalidation } from '../lib/postgres/index.js';
+import { ensureSqliteFolder, FRONTEND_ORIGIN, SampleSettings } from './sample.config.js';
 import {
   AccountController,
   CachedController,
@@ -11,18 +12,62 @@ import {
   TokenGuard,
   WebhooksController,
 } from './sample.controllers.js';
+import { SAMPLE_SETTINGS, SampleSettingsModule } from './sample.settings.js';
+import { TenantOrigin } from './tenant-origin.entity.js';
+import { TenantOrigins, TenantOriginsSeeder } from './tenant-origins.resolver.js';
+import { AdminOriginsController, AdminTokenGuard, TenantController } from './tenant.controllers.js';
 
-@Module({
-  imports: [CorsModule.forRoot({ origin: [FRONTEND_ORIGIN, 'https://app.example.com'], maxAge: 60 })],
-  controllers: [
-    PublicController,
-    RestrictedController,
-    AccountController,
-    CachedController,
-    WebhooksController,
-    GuardedController,
-    DynamicController,
-  ],
-  providers: [TokenGuard, TenantOriginStore, TenantOrigins],
-})
-export class AppModule {}
+/**
+ * The schema comes from `synchronize: true`: the sample has one table and must start on a fresh clone with nothing
+ * to run first. A real service would generate and run migrations instead (synchronize can drop columns).
+ */
+export function typeOrmOptions(settings: SampleSettings): TypeOrmModuleOptions {
+  const db = settings.database;
+  const common = { entities: [TenantOrigin], synchronize: true, retryAttempts: 2, retryDelay: 500 };
+  if (db.type === 'sqlite') {
+    ensureSqliteFolder(db.path);
+    return { ...common, type: 'better-sqlite3', database: db.path };
+  }
+  return { ...common, type: 'postgres', url: db.url, schema: db.schema };
+}
+
+export function corsOptions(settings: SampleSettings): CorsModuleOptions {
+  const db = settings.database;
+  return {
+    origin: [FRONTEND_ORIGIN, 'https://app.example.com'],
+    maxAge: 60,
+    originCache: settings.originCache,
+    // On PostgreSQL, replicas share the table: an admin change on one reaches the others' caches through NOTIFY.
+    invalidation:
+      db.type === 'postgres'
+        ? new PostgresCorsInvalidation({ connectionString: db.url, channel: settings.invalidationChannel ?? 'sample_cors_origins' })
+        : undefined,
+  };
+}
+
+/** `AppModule.forRoot(sampleSettingsFromEnv())` in main.ts; tests pass their own database and token. */
+@Module({})
+export class AppModule {
+  static forRoot(settings: SampleSettings): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        SampleSettingsModule.forRoot(settings),
+        TypeOrmModule.forRootAsync({ inject: [SAMPLE_SETTINGS], useFactory: typeOrmOptions }),
+        TypeOrmModule.forFeature([TenantOrigin]),
+        CorsModule.forRootAsync({ inject: [SAMPLE_SETTINGS], useFactory: corsOptions }),
+      ],
+      controllers: [
+        PublicController,
+        RestrictedController,
+        AccountController,
+        CachedController,
+        WebhooksController,
+        GuardedController,
+        TenantController,
+        AdminOriginsController,
+      ],
+      providers: [TokenGuard, TenantOrigins, TenantOriginsSeeder, AdminTokenGuard],
+    };
+  }
+}

@@ -1,12 +1,16 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
-import { PORT } from './sample.config.js';
+import { DEFAULT_ADMIN_TOKEN, PORT, sampleSettingsFromEnv } from './sample.config.js';
 
 async function bootstrap() {
-  const app = await NestFactory.create(AppModule);
+  const settings = sampleSettingsFromEnv();
+  const app = await NestFactory.create(AppModule.forRoot(settings));
+  app.enableShutdownHooks();
   await app.listen(PORT, '127.0.0.1');
-  console.log(`nestjs-route-cors sample on http://localhost:${PORT}`);
+  const db = settings.database.type === 'sqlite' ? `SQLite ${settings.database.path}` : 'PostgreSQL (DATABASE_URL)';
+  console.log(`nestjs-route-cors sample on http://localhost:${PORT} — ${db}`);
+  if (settings.adminToken === DEFAULT_ADMIN_TOKEN) console.log(`admin API token: ${DEFAULT_ADMIN_TOKEN} (set ADMIN_TOKEN to change it)`);
 }
 
 void bootstrap();

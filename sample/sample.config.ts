@@ -1,3 +1,45 @@
-/** Where the sample listens and which front-end it trusts (the playground page is served from FRONTEND_ORIGIN). */
+/** Where the sample listens, which front-end it trusts (the playground page is served from FRONTEND_ORIGIN), its database. */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { OriginCacheOptions } from '../lib/index.js';
+
 export const PORT = Number(process.env.PORT ?? 3000);
 export const FRONTEND_ORIGIN = process.env.FRONTEND_ORIGIN ?? `http://localhost:${Number(process.env.PLAYGROUND_PORT ?? 3001)}`;
+
+/** The admin token when ADMIN_TOKEN is unset: fine on a laptop, set your own anywhere else. */
+export const DEFAULT_ADMIN_TOKEN = 'dev-admin-token';
+
+/** The tenant front-ends in a fresh database. */
+export const SEED_ORIGINS: readonly string[] = ['https://tenant-a.example', 'https://tenant-b.example', FRONTEND_ORIGIN];
+
+export type SampleDatabase =
+  /** An SQLite file (better-sqlite3), created with its folder on first start. */
+  | { type: 'sqlite'; path: string }
+  /** PostgreSQL; `schema` (created if missing) lets tests share one database. */
+  | { type: 'postgres'; url: string; schema?: string };
+
+export interface SampleSettings {
+  database: SampleDatabase;
+  /** Value the `x-admin-token` header must carry on /admin routes. */
+  adminToken: string;
+  /** LISTEN/NOTIFY channel for cache invalidation between replicas (PostgreSQL only). */
+  invalidationChannel?: string;
+  /** Overrides of the library's decision-cache defaults. */
+  originCache?: OriginCacheOptions;
+}
+
+/** Settings from the environment: DATABASE_URL (postgres://…) or SQLITE_PATH (default sample/data/sample.sqlite), ADMIN_TOKEN. */
+export function sampleSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): SampleSettings {
+  const url = env.DATABASE_URL;
+  let database: SampleDatabase;
+  if (url && /^postgres(ql)?:\/\//.test(url)) database = { type: 'postgres', url };
+  else {
+    if (url) throw new Error(`DATABASE_URL must start with postgres:// (got '${url.split(':')[0]}:…'); unset it for SQLite`);
+    database = { type: 'sqlite', path: resolve(env.SQLITE_PATH ?? 'sample/data/sample.sqlite') };
+  }
+  return { database, adminToken: env.ADMIN_TOKEN || DEFAULT_ADMIN_TOKEN };
+}
+
+export function ensureSqliteFolder(path: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+}
