@@ -1,0 +1,26 @@
+/** The sample on SQLite (better-sqlite3) in a temporary folder, driven through its admin API. */
+import type { INestApplication } from '@nestjs/common';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { adminApiCases, startSample } from './sample-app.js';
+
+describe('sample on SQLite: tenant origins from the database', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cors-sqlite-'));
+  const path = join(dir, 'nested', 'sample.sqlite');
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    app = await startSample({ database: { type: 'sqlite', path } });
+  });
+  afterAll(async () => {
+    await app?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates the database file and its folder on first start', () => {
+    expect(existsSync(path)).toBe(true);
+  });
+
+  adminApiCases(() => app);
+});
