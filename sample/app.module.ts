@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { CorsModule, CorsModuleOptions } from '../lib/index.js';
 import { PostgresCorsInvalidation } from '../lib/postgres/index.js';
@@ -40,7 +40,11 @@ export function corsOptions(settings: SampleSettings): CorsModuleOptions {
     // On PostgreSQL, replicas share the table: an admin change on one reaches the others' caches through NOTIFY.
     invalidation:
       db.type === 'postgres'
-        ? new PostgresCorsInvalidation({ connectionString: db.url, channel: settings.invalidationChannel ?? 'sample_cors_origins' })
+        ? new PostgresCorsInvalidation({
+            connectionString: db.url,
+            channel: settings.invalidationChannel ?? 'sample_cors_origins',
+            onError: (error) => new Logger('CorsInvalidation').warn(`LISTEN connection lost (${error.message}); reconnecting`),
+          })
         : undefined,
   };
 }

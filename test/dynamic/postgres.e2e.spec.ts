@@ -1,0 +1,141 @@
+/**
+ * The sample on PostgreSQL (DATABASE_URL): the admin API, two replicas on one database kept in step by
+ * LISTEN/NOTIFY (nestjs-route-cors/postgres), and a store that stops answering.
+ */
+import type { INestApplication } from '@nestjs/common';
+import { CorsPolicyService } from '../../lib/index.js';
+import { http, preflight } from '../helpers.js';
+import {
+  admin,
+  adminApiCases,
+  createSchema,
+  DATABASE_URL,
+  describeWithService,
+  startSample,
+  tenantAllowed,
+  tenantPreflightAllowed,
+  timeUntil,
+} from './sample-app.js';
+import { TcpProxy } from './tcp-proxy.js';
+
+const EXAMPLE = 'postgres://postgres@127.0.0.1:5432/test';
+
+describeWithService('sample on PostgreSQL', 'DATABASE_URL', EXAMPLE, () => {
+  const url = DATABASE_URL as string;
+  let db: Awaited<ReturnType<typeof createSchema>>;
+  beforeAll(async () => {
+    db = await createSchema(url);
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  describe('admin API', () => {
+    let app: INestApplication;
+    beforeAll(async () => {
+      app = await startSample({ database: { type: 'postgres', url, schema: db.schema }, invalidationChannel: db.channel });
+    });
+    afterAll(async () => {
+      await app?.close();
+    });
+    adminApiCases(() => app);
+  });
+
+  describe('two replicas on one database', () => {
+    let a: INestApplication;
+    let b: INestApplication;
+    beforeAll(async () => {
+      const settings = { database: { type: 'postgres' as const, url, schema: db.schema }, invalidationChannel: db.channel };
+      a = await startSample(settings);
+      b = await startSample(settings);
+    });
+    afterAll(async () => {
+      await a?.close();
+      await b?.close();
+    });
+
+    it('an origin added through A is honoured by B within a second; a removal too', async () => {
+      const origin = `https://replica-${Date.now()}.example`;
+      // B caches "not allowed" (10 s by default) and A caches it too.
+      expect(await tenantAllowed(b, origin)).toBe(false);
+      expect(await tenantAllowed(a, origin)).toBe(false);
+
+      expect((await admin.add(a, origin)).status).toBe(201);
+      const added = await timeUntil(() => tenantAllowed(b, origin), 1_000, 5);
+      expect(await tenantPreflightAllowed(b, origin)).toBe(true);
+
+      expect((await admin.remove(a, origin)).status).toBe(204);
+      const removed = await timeUntil(async () => !(await tenantAllowed(b, origin)), 1_000, 5);
+      expect(await tenantPreflightAllowed(b, origin)).toBe(false);
+
+      process.stdout.write(
+        `cross-instance invalidation through LISTEN/NOTIFY: added origin honoured by B after ${added.toFixed(1)} ms, ` +
+          `removal after ${removed.toFixed(1)} ms\n`,
+      );
+      expect(added).toBeLessThan(1_000);
+      expect(removed).toBeLessThan(1_000);
+    });
+
+    it('without the transport B would keep its cached answer (the test above is not passing by luck)', async () => {
+      const origin = `https://no-transport-${Date.now()}.example`;
+      const lonely = await startSample({
+        database: { type: 'postgres', url, schema: db.schema },
+        invalidationChannel: `${db.channel}_other`, // hears nothing A publishes
+      });
+      try {
+        expect(await tenantAllowed(lonely, origin)).toBe(false);
+        expect((await admin.add(a, origin)).status).toBe(201);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(await tenantAllowed(lonely, origin)).toBe(false);
+        expect(await tenantAllowed(b, origin)).toBe(true);
+      } finally {
+        await lonely.close();
+      }
+    });
+  });
+
+  describe('the database stops answering', () => {
+    let proxy: TcpProxy;
+    let app: INestApplication;
+    beforeAll(async () => {
+      const target = new URL(url);
+      proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
+      const viaProxy = new URL(url);
+      viaProxy.hostname = '127.0.0.1';
+      viaProxy.port = String(proxy.port);
+      app = await startSample({ database: { type: 'postgres', url: viaProxy.toString(), schema: db.schema }, invalidationChannel: `${db.channel}_f` });
+    });
+    afterAll(async () => {
+      proxy?.restore();
+      await app?.close();
+      await proxy?.close();
+    });
+
+    for (const fault of ['pause', 'cut'] as const) {
+      it(`${fault}: requests are refused quickly, the process stays up, answers come back after recovery`, async () => {
+        const cached = 'https://tenant-a.example';
+        const unseen = `https://tenant-${fault}-${Date.now()}.example`;
+        expect((await admin.add(app, unseen)).status).toBe(201);
+        await app.get(CorsPolicyService).invalidate(); // start from an empty cache
+        expect(await tenantAllowed(app, cached)).toBe(true); // now in the cache
+
+        proxy[fault]();
+        const started = performance.now();
+        const answers = await Promise.all(Array.from({ length: 20 }, () => tenantAllowed(app, unseen)));
+        const refusedIn = performance.now() - started;
+        expect(answers.every((allowed) => allowed === false)).toBe(true);
+        expect(refusedIn).toBeLessThan(1_000); // timeout 250 ms, one shared lookup
+        expect(await tenantPreflightAllowed(app, unseen)).toBe(false);
+        // The process is up, routes without the database answer, a cached "yes" is still served.
+        expect((await http(app).get('/public/status')).status).toBe(200);
+        expect(await tenantAllowed(app, cached)).toBe(true);
+        const pre = await preflight(app, '/tenant/profile', unseen, 'GET');
+        expect(pre.status).toBe(403);
+
+        proxy.restore();
+        const recovered = await timeUntil(() => tenantAllowed(app, unseen), 10_000, 50);
+        process.stdout.write(`store ${fault}: ${answers.length} requests refused in ${refusedIn.toFixed(0)} ms; allowed again ${recovered.toFixed(0)} ms after recovery\n`);
+      });
+    }
+  });
+});
