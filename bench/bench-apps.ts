@@ -1,0 +1,126 @@
+/**
+ * The benchmarked applications: one controller, one route (`GET /api/items`, `PUT /api/items`), one response body,
+ * under each configuration of issue 5. Built with `NestFactory.create` like a real app.
+ */
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Body, Controller, DynamicModule, Get, INestApplication, Module, Param, Put, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { Cors, CorsModule } from '../lib/index.js';
+import { TenantOrigin } from '../sample/tenant-origin.entity.js';
+import { TenantOrigins } from '../sample/tenant-origins.resolver.js';
+
+export const ALLOWED_ORIGIN = 'https://app.example.com';
+export const REFUSED_ORIGIN = 'https://evil.example.net';
+export const ROUTE = '/api/items';
+
+export const CONFIGS = {
+  base: 'no CORS at all',
+  nest: 'app.enableCors({ origin: [...] })',
+  defaults: 'CorsModule.forRoot defaults only',
+  merged: '@Cors on route + controller + module, 100 routes',
+  large: '10,000 origins + 100 wildcard patterns',
+  resolver: "the sample's CorsOriginResolver (TypeORM, SQLite), cache warm",
+} as const;
+export type ConfigId = keyof typeof CONFIGS;
+export const CONFIG_NUMBER: Record<ConfigId, number> = { base: 1, nest: 2, defaults: 3, merged: 4, large: 5, resolver: 6 };
+
+const SMALL_LIST = [ALLOWED_ORIGIN, 'https://admin.example.com'];
+
+/** 10,000 exact origins (the allowed one in the middle) and 100 `https://*.tenant-N.example` patterns. */
+export function largeOriginList(): string[] {
+  const list: string[] = [];
+  for (let i = 0; i < 10_000; i++) list.push(i === 5_000 ? ALLOWED_ORIGIN : `https://customer-${i}.example.org`);
+  for (let i = 0; i < 100; i++) list.push(`https://*.tenant-${i}.example`);
+  return list;
+}
+
+const BODY = { items: [{ id: 1, name: 'alpha' }, { id: 2, name: 'beta' }, { id: 3, name: 'gamma' }] };
+
+// The same controller in every configuration; config 4 gets its own copy carrying @Cors at both levels.
+@Controller('api/items')
+class ItemsController {
+  @Get() list() { return BODY; }
+  @Put() replace(@Body() body: unknown) { return { ok: body !== undefined }; }
+}
+
+@Controller('api/items')
+@Cors({ credentials: true, exposedHeaders: ['X-Request-Id'] })
+class MergedItemsController {
+  @Get() @Cors({ maxAge: 600 }) list() { return BODY; }
+  @Put() @Cors({ methods: ['PUT'], allowedHeaders: ['Content-Type', 'X-Api-Key', 'X-Request-Id'] }) replace(@Body() body: unknown) { return { ok: body !== undefined }; }
+}
+
+/** 98 more routes in 7 controllers (static and parameterized), registered after the measured one. */
+function fillerControllers(): Type[] {
+  const out: Type[] = [];
+  for (let c = 0; c < 7; c++) {
+    @Controller(`api/things-${c}`)
+    @Cors(c % 2 === 0 ? { maxAge: 60 * c } : { origin: [`https://things-${c}.example.com`] })
+    class Filler {}
+    for (let r = 0; r < 14; r++) {
+      const path = r % 2 === 0 ? `list-${r}` : `:id/part-${r}`;
+      const name = `route${r}`;
+      const handler = function (this: unknown, id?: string) { return { c, r, id }; };
+      Object.defineProperty(Filler.prototype, name, { value: handler, writable: true, configurable: true });
+      const descriptor = Object.getOwnPropertyDescriptor(Filler.prototype, name)!;
+      if (r % 2 === 1) Param('id')(Filler.prototype, name, 0);
+      (r % 3 === 0 ? Put(path) : Get(path))(Filler.prototype, name, descriptor);
+      if (r % 4 === 0) Cors({ exposedHeaders: ['X-Page'] })(Filler.prototype, name, descriptor);
+    }
+    out.push(Filler);
+  }
+  return out;
+}
+
+/** Configuration 6: the sample's resolver and entity, on a fresh SQLite file (better-sqlite3) removed at exit. */
+function sampleDatabase(): DynamicModule[] {
+  const dir = mkdtempSync(join(tmpdir(), 'cors-bench-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return [
+    TypeOrmModule.forRoot({ type: 'better-sqlite3', database: join(dir, 'origins.sqlite'), entities: [TenantOrigin], synchronize: true }),
+    TypeOrmModule.forFeature([TenantOrigin]),
+  ];
+}
+
+/** The allowed origin among 1,000 other tenants' rows. */
+async function seed(app: INestApplication): Promise<void> {
+  const repo = app.get<Repository<TenantOrigin>>(getRepositoryToken(TenantOrigin));
+  const rows = [ALLOWED_ORIGIN, ...Array.from({ length: 1_000 }, (_, i) => `https://shop-${i}.example.com`)];
+  for (let i = 0; i < rows.length; i += 200) {
+    await repo.createQueryBuilder().insert().values(rows.slice(i, i + 200).map((origin) => ({ origin }))).updateEntity(false).execute();
+  }
+}
+
+function appModule(config: ConfigId): Type {
+  const imports: DynamicModule[] = [];
+  let controllers: Type[] = [ItemsController];
+  const providers: Type[] = [];
+  if (config === 'defaults') imports.push(CorsModule.forRoot({ origin: SMALL_LIST }));
+  if (config === 'merged') {
+    imports.push(CorsModule.forRoot({ origin: SMALL_LIST, maxAge: 60 }));
+    controllers = [MergedItemsController, ...fillerControllers()];
+  }
+  if (config === 'large') imports.push(CorsModule.forRoot({ origin: largeOriginList() }));
+  if (config === 'resolver') {
+    imports.push(...sampleDatabase(), CorsModule.forRoot({ origin: TenantOrigins }));
+    providers.push(TenantOrigins);
+  }
+  @Module({ imports, controllers, providers })
+  class BenchAppModule {}
+  return BenchAppModule;
+}
+
+export async function createBenchApp(config: ConfigId): Promise<INestApplication> {
+  const app = await NestFactory.create(appModule(config), { logger: false });
+  if (config === 'nest') app.enableCors({ origin: SMALL_LIST });
+  if (config === 'resolver') {
+    await app.init();
+    await seed(app);
+  }
+  return app;
+}
