@@ -1,0 +1,154 @@
+/** Resolver and function origins through the Nest layer, no database: caching, invalidation, faults, options. */
+import { Controller, Get, Injectable, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { Cors, CorsConfigError, CorsModule, CorsOriginResolver, CorsPolicyService } from '../../lib/index.js';
+import { createApp, http, preflight } from '../helpers.js';
+
+const A = 'https://a.example';
+const B = 'https://b.example';
+
+@Injectable()
+class OriginStore {
+  readonly allowed = new Set<string>([A]);
+  calls = 0;
+  mode: 'ok' | 'hang' | 'throw' = 'ok';
+}
+
+@Injectable()
+class StoreOrigins extends CorsOriginResolver {
+  constructor(private readonly store: OriginStore) {
+    super();
+  }
+
+  isOriginAllowed(origin: string): Promise<boolean> {
+    this.store.calls++;
+    if (this.store.mode === 'throw') return Promise.reject(new Error('connection refused'));
+    if (this.store.mode === 'hang') return new Promise(() => undefined);
+    return Promise.resolve(this.store.allowed.has(origin));
+  }
+}
+
+@Controller('with-cookies')
+@Cors({ origin: StoreOrigins, credentials: true })
+class WithCookies {
+  @Get() get() {
+    return 'ok';
+  }
+}
+
+@Controller('without-cookies')
+@Cors({ origin: StoreOrigins })
+class WithoutCookies {
+  @Get() get() {
+    return 'ok';
+  }
+}
+
+async function allowed(app: Awaited<ReturnType<typeof createApp>>, path: string, origin: string) {
+  const res = await http(app).get(path).set('Origin', origin);
+  expect(res.status).toBe(200);
+  return res.headers['access-control-allow-origin'] === origin;
+}
+
+describe('resolver origins through CorsModule', () => {
+  const build = (options: Parameters<typeof CorsModule.forRoot>[0] = {}) =>
+    createApp({ imports: [CorsModule.forRoot(options)], controllers: [WithCookies, WithoutCookies], providers: [OriginStore, StoreOrigins] });
+
+  it('asks the resolver once per origin, shared by every route that names it, until invalidate()', async () => {
+    const app = await build();
+    const store = app.get(OriginStore);
+    try {
+      expect(await allowed(app, '/with-cookies', A)).toBe(true);
+      expect(await allowed(app, '/without-cookies', A)).toBe(true);
+      expect(await allowed(app, '/with-cookies', B)).toBe(false);
+      expect(await allowed(app, '/without-cookies', B)).toBe(false);
+      expect(store.calls).toBe(2);
+      store.allowed.add(B);
+      store.allowed.delete(A);
+      expect(await allowed(app, '/without-cookies', B)).toBe(false); // cached "no"
+      await app.get(CorsPolicyService).invalidate(B);
+      expect(await allowed(app, '/with-cookies', B)).toBe(true);
+      expect(await allowed(app, '/without-cookies', B)).toBe(true);
+      expect(await allowed(app, '/with-cookies', A)).toBe(true); // still cached
+      await app.get(CorsPolicyService).invalidate();
+      expect(await allowed(app, '/with-cookies', A)).toBe(false);
+      expect(store.calls).toBe(4);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('originCache: false asks every time', async () => {
+    const app = await build({ originCache: false });
+    const store = app.get(OriginStore);
+    try {
+      for (let i = 0; i < 3; i++) expect(await allowed(app, '/with-cookies', A)).toBe(true);
+      expect(store.calls).toBe(3);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a hanging resolver: refused after the timeout, never a 500, never a hung request', async () => {
+    const app = await build({ originCache: { timeout: 100 } });
+    const store = app.get(OriginStore);
+    store.mode = 'hang';
+    try {
+      const started = performance.now();
+      const results = await Promise.all([
+        ...Array.from({ length: 10 }, () => allowed(app, '/with-cookies', B)),
+        preflight(app, '/with-cookies', B, 'GET', 'x-custom').then((r) => r.status),
+      ]);
+      const took = performance.now() - started;
+      expect(results.slice(0, 10)).toEqual(Array(10).fill(false));
+      expect(results[10]).toBe(403);
+      expect(took).toBeLessThan(600);
+      expect(store.calls).toBe(1); // one shared lookup
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a throwing resolver: refused; once it answers again, allowed without a restart', async () => {
+    const app = await build({ originCache: { errorTtl: 50 } });
+    const store = app.get(OriginStore);
+    store.mode = 'throw';
+    try {
+      expect(await allowed(app, '/with-cookies', A)).toBe(false);
+      store.mode = 'ok';
+      await new Promise((r) => setTimeout(r, 60));
+      expect(await allowed(app, '/with-cookies', A)).toBe(true);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('rejects bad cache settings at bootstrap, each with its reason', async () => {
+    await expect(build({ originCache: { ttl: -1, timeout: 0, maxx: 5 } as never })).rejects.toThrow(CorsConfigError);
+    const error = await build({ originCache: { ttl: -1, timeout: 0, maxx: 5 } as never }).catch((e: CorsConfigError) => e);
+    expect((error as CorsConfigError).errors.map((e) => e.field).sort()).toEqual(['originCache.maxx', 'originCache.timeout', 'originCache.ttl']);
+    await expect(build({ invalidation: {} as never })).rejects.toThrow(/invalidation is a transport/);
+  });
+
+  it('module-only settings are not policy fields (forRootAsync with ConfigModule)', async () => {
+    @Module({ imports: [ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ cors: { ttl: 5000 } })] })], exports: [ConfigModule] })
+    class SettingsModule {}
+    const app = await createApp({
+      imports: [
+        CorsModule.forRootAsync({
+          imports: [SettingsModule],
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => ({ origin: StoreOrigins, originCache: { ttl: config.get<number>('cors.ttl') } }),
+        }),
+      ],
+      controllers: [WithoutCookies],
+      providers: [OriginStore, StoreOrigins],
+    });
+    try {
+      expect(await allowed(app, '/without-cookies', A)).toBe(true);
+      expect(app.get(CorsPolicyService).routes()[0].policy).toEqual({ origin: StoreOrigins });
+    } finally {
+      await app.close();
+    }
+  });
+});
