@@ -162,7 +162,7 @@ export class OriginMatcher {
     if (this.exact.has(origin)) return true;
     if (this.anyPort.size === 0 && this.subdomains.size === 0 && this.regexps.length === 0) return false;
     // Only a well-formed serialized origin reaches the patterns, so nothing odd is ever reflected.
-    const m = SERIALIZED_ORIGIN.exec(origin);
+    const m = execSerializedOrigin(origin);
     if (m === null) return false;
     const [, scheme, host, port = ''] = m;
     if (this.anyPort.size !== 0 && this.anyPort.has(`${scheme}://${host}`)) return true;
@@ -180,6 +180,15 @@ export class OriginMatcher {
 
 /** A browser-serialized origin: lowercase scheme and host, non-empty labels, optional port. */
 const SERIALIZED_ORIGIN = /^([a-z][a-z0-9+.-]*):\/\/([a-z0-9_-]+(?:\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])(?::([1-9]\d{0,4}))?$/;
+
+/**
+ * For the patterns: Fetch §ASCII serialization of an origin omits the scheme's default port, so
+ * 'https://a.test:443' never comes from a browser and a ':*' pattern must not reflect it.
+ */
+function execSerializedOrigin(origin: string): RegExpExecArray | null {
+  const m = SERIALIZED_ORIGIN.exec(origin);
+  return m !== null && m[3] !== undefined && DEFAULT_PORTS[m[1]] === m[3] ? null : m;
+}
 
 /** True for a browser-serialized origin (what a browser sends; never 'null', never a list). */
 export function isSerializedOrigin(origin: string): boolean {
