@@ -61,6 +61,7 @@ export class PostgresCorsInvalidation implements CorsInvalidationTransport {
 
   private connect(): Promise<pg.Client> {
     if (this.closed) return Promise.reject(new Error('PostgresCorsInvalidation is closed'));
+    if (this.client) return Promise.resolve(this.client);
     if (this.connecting) return this.connecting;
     this.connecting = (async () => {
       const client = new pg.Client({ ...this.options.client, connectionString: this.options.connectionString ?? this.options.client?.connectionString });

@@ -3,7 +3,9 @@
  * LISTEN/NOTIFY (nestjs-route-cors/postgres), and a store that stops answering.
  */
 import type { INestApplication } from '@nestjs/common';
+import pg from 'pg';
 import { CorsPolicyService } from '../../lib/index.js';
+import { PostgresCorsInvalidation } from '../../lib/postgres/index.js';
 import { http, preflight } from '../helpers.js';
 import {
   admin,
@@ -137,5 +139,54 @@ describeWithService('sample on PostgreSQL', 'DATABASE_URL', EXAMPLE, () => {
         process.stdout.write(`store ${fault}: ${answers.length} requests refused in ${refusedIn.toFixed(0)} ms; allowed again ${recovered.toFixed(0)} ms after recovery\n`);
       });
     }
+  });
+});
+
+describeWithService('PostgresCorsInvalidation', 'DATABASE_URL', EXAMPLE, () => {
+  const url = DATABASE_URL as string;
+  const channel = `cors_transport_${process.pid}_${Date.now() % 100000}`;
+  const name = `cors-test-${channel}`;
+  let a: PostgresCorsInvalidation;
+  let b: PostgresCorsInvalidation;
+  const heardByB: (string | undefined)[] = [];
+  beforeAll(async () => {
+    a = new PostgresCorsInvalidation({ connectionString: url, channel, onError: () => undefined });
+    b = new PostgresCorsInvalidation({ connectionString: url, channel, client: { application_name: name }, onError: () => undefined });
+    await a.subscribe(() => undefined);
+    await b.subscribe((origin) => heardByB.push(origin));
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+  });
+
+  it('delivers one origin or "all" to the other replica, not back to the sender', async () => {
+    const heardByA: (string | undefined)[] = [];
+    await a.subscribe((origin) => heardByA.push(origin));
+    await a.publish('https://x.example');
+    await a.publish(undefined);
+    await timeUntil(async () => heardByB.length >= 2, 1_000);
+    expect(heardByB.splice(0)).toEqual(['https://x.example', undefined]);
+    expect(heardByA).toEqual([]);
+  });
+
+  it('reconnects after its connection is killed, then forgets everything once and hears again', async () => {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      const { rowCount } = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [name]);
+      expect(rowCount).toBe(1);
+      await timeUntil(async () => heardByB.length >= 1, 3_000, 20);
+      expect(heardByB.splice(0)).toEqual([undefined]); // "forget everything" after the gap
+      await a.publish('https://y.example');
+      await timeUntil(async () => heardByB.length >= 1, 1_000);
+      expect(heardByB.splice(0)).toEqual(['https://y.example']);
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it('refuses a channel name that is not an identifier', () => {
+    expect(() => new PostgresCorsInvalidation({ channel: 'bad; DROP TABLE x' })).toThrow(/lowercase identifier/);
   });
 });
