@@ -62,11 +62,11 @@ describeWithService('Redis pub/sub invalidation between two instances', 'REDIS_U
     expect(await allowed(b, origin)).toBe(false);
     const admin = new Redis(REDIS_URL as string);
     try {
-      const clients = String(await admin.client('LIST', 'TYPE', 'pubsub'))
+      const clients = String(await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub'))
         .split('\n')
         .filter((line) => line.includes(`name=${connectionName}`));
       expect(clients).toHaveLength(2); // A's and B's subscribers
-      for (const line of clients) await admin.client('KILL', 'ID', /\bid=(\d+)/.exec(line)![1]);
+      for (const line of clients) await admin.call('CLIENT', 'KILL', 'ID', /\bid=(\d+)/.exec(line)![1]);
       store.add(origin); // changed while nobody listens; nobody publishes
       await timeUntil(() => allowed(b, origin), 3_000, 20);
       // And the channel works again.
