@@ -12,7 +12,7 @@ import { RoutePathFactory } from '@nestjs/core/router/route-path-factory.js';
 import { RouteSpecificitySorter } from '@nestjs/core/router/route-specificity-sorter.js';
 import { pathToRegexp } from 'path-to-regexp';
 import { CORS_POLICY_METADATA } from './cors.constants.js';
-import type { CorsModuleOptions } from './cors.interfaces.js';
+import { CorsModuleOptions, defaultPolicyOf } from './cors.interfaces.js';
 import { CompileContext, CompiledPolicy, compilePolicy, CorsProblem } from './core/cors-compiler.js';
 import { CorsPolicy, mergePolicies } from './core/cors-policy.js';
 import { CorsRouteIndex, RouteEntry } from './core/cors-route-index.js';
@@ -38,7 +38,9 @@ export interface CorsRouteTableResult {
   problems: CorsProblem[];
 }
 
-export function buildRouteTable({ modules, config, adapterHost, defaults, ctx }: CorsRouteTableInput): CorsRouteTableResult {
+export function buildRouteTable({ modules, config, adapterHost, defaults: options, ctx }: CorsRouteTableInput): CorsRouteTableResult {
+  // Module settings (originCache, invalidation) are not policy fields: only the default policy is merged.
+  const defaults = defaultPolicyOf(options);
   const adapter = adapterHost.httpAdapter as any;
   const pathFactory = new RoutePathFactory(config);
   const pathsExplorer = new PathsExplorer(new MetadataScanner());
