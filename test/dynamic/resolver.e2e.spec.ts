@@ -1,5 +1,6 @@
 /** Resolver and function origins through the Nest layer, no database: caching, invalidation, faults, options. */
-import { Controller, Get, Injectable, Module } from '@nestjs/common';
+import { Controller, Get, Injectable, LoggerService, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Cors, CorsConfigError, CorsModule, CorsOriginResolver, CorsPolicyService } from '../../lib/index.js';
 import { createApp, http, preflight } from '../helpers.js';
@@ -118,6 +119,38 @@ describe('resolver origins through CorsModule', () => {
       store.mode = 'ok';
       await new Promise((r) => setTimeout(r, 60));
       expect(await allowed(app, '/with-cookies', A)).toBe(true);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("logs a failing resolver once per burst through Nest's logger, and its recovery", async () => {
+    const lines: [string, string, string?][] = [];
+    const capture: LoggerService = {
+      log: (message, context) => lines.push(['log', String(message), context]),
+      warn: (message, context) => lines.push(['warn', String(message), context]),
+      error: (message, context) => lines.push(['error', String(message), context]),
+    };
+    const moduleRef = await Test.createTestingModule({
+      imports: [CorsModule.forRoot({ originCache: { errorTtl: 0, timeout: 50 } })],
+      controllers: [WithCookies],
+      providers: [OriginStore, StoreOrigins],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: capture });
+    await app.init();
+    const store = app.get(OriginStore);
+    try {
+      store.mode = 'throw';
+      for (let i = 0; i < 5; i++) expect(await allowed(app, '/with-cookies', B)).toBe(false);
+      store.mode = 'hang';
+      await Promise.all(Array.from({ length: 5 }, () => allowed(app, '/with-cookies', `https://c${Math.random()}.example`.replace('0.', ''))));
+      store.mode = 'ok';
+      expect(await allowed(app, '/with-cookies', A)).toBe(true);
+      const mine = lines.filter(([, , context]) => context === 'CorsModule');
+      expect(mine).toEqual([
+        ['warn', 'StoreOrigins failed for https://b.example: connection refused; refusing origins it cannot confirm', 'CorsModule'],
+        ['log', 'StoreOrigins answers again after 10 failed lookups', 'CorsModule'],
+      ]);
     } finally {
       await app.close();
     }
