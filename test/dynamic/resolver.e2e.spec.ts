@@ -103,7 +103,7 @@ describe('resolver origins through CorsModule', () => {
       const took = performance.now() - started;
       expect(results.slice(0, 10)).toEqual(Array(10).fill(false));
       expect(results[10]).toBe(403);
-      expect(took).toBeLessThan(600);
+      expect(took).toBeLessThan(1_000); // 100 ms timeout plus the requests themselves on a busy machine
       expect(store.calls).toBe(1); // one shared lookup
     } finally {
       await app.close();
