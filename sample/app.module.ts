@@ -12,6 +12,7 @@ import {
   TokenGuard,
   WebhooksController,
 } from './sample.controllers.js';
+import { CorsExplainController } from './playground/cors-explain.controller.js';
 import { SAMPLE_SETTINGS, SampleSettingsModule } from './sample.settings.js';
 import { TenantOrigin } from './tenant-origin.entity.js';
 import { TenantOrigins, TenantOriginsSeeder } from './tenant-origins.resolver.js';
@@ -70,6 +71,7 @@ export class AppModule {
         GuardedController,
         TenantController,
         AdminOriginsController,
+        CorsExplainController,
       ],
       providers: [TokenGuard, TenantOrigins, TenantOriginsSeeder, AdminTokenGuard],
     };

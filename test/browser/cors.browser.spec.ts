@@ -23,13 +23,18 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { Server } from 'node:http';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Cors, CorsModule } from '../../lib/index.js';
+import { createPlaygroundServer } from '../../sample/playground/playground.server.js';
 import { createApp } from '../helpers.js';
 import {
   browserAvailable,
   close,
   launchChromium,
+  listen,
   listenApp,
   openPage,
   pageFetch,
@@ -306,253 +311,340 @@ function expectBlocked(result: PageResult): void {
   expect(result).toMatchObject({ ok: false, error: 'TypeError' });
 }
 
-(run ? describe : describe.skip)('CORS in Chromium (pages on one origin, the API on another)', () => {
+(run ? describe : describe.skip)('browser suite (Chromium)', () => {
   let browser: Browser;
-  let app: INestApplication;
-  let api: string;
-  const log = new ServerLog();
-  const pageServers: Server[] = [];
-  const o = {} as Origins;
-  const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    const [page, page2, other] = await Promise.all([startPageServer(), startPageServer(), startPageServer()]);
-    pageServers.push(page.server, page2.server, other.server);
-    Object.assign(o, { page: page.origin, page2: page2.origin, other: other.origin });
-    [browser, app] = await Promise.all([
-      launchChromium(),
-      createApp({ imports: [CorsModule.forRoot({})], controllers: controllers(o) }),
-    ]);
-    api = await listenApp(app, log);
-  });
-
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((c) => c.close()));
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
-    await Promise.all(pageServers.map(close));
   });
 
-  async function pageAt(origin: string) {
-    const { context, page } = await openPage(browser, origin);
-    contexts.push(context);
-    return page;
-  }
+  describe('CORS in Chromium (pages on one origin, the API on another)', () => {
+    let app: INestApplication;
+    let api: string;
+    const log = new ServerLog();
+    const pageServers: Server[] = [];
+    const o = {} as Origins;
+    const contexts: BrowserContext[] = [];
 
-  it('simple GET from an allowed origin: readable, no preflight', async () => {
-    const page = await pageAt(o.page);
-    const result = await pageFetch(page, `${api}/simple`);
-    expectReadable(result, 200);
-    expect(JSON.parse(result.body)).toEqual({ hello: 'page' });
-    expect(log.preflights('/simple')).toHaveLength(0);
-    expect(log.actual('/simple')).toHaveLength(1);
-  });
-
-  it('simple GET from another origin: the handler runs, the page gets a TypeError', async () => {
-    const page = await pageAt(o.other);
-    const before = runsOf('simple');
-    expectBlocked(await pageFetch(page, `${api}/simple`));
-    // A simple request is sent anyway; only reading the response is refused.
-    expect(runsOf('simple')).toBe(before + 1);
-    expect(log.actual('/simple').at(-1)?.origin).toBe(o.other);
-  });
-
-  it('credentialed GET carries the cookie the API set (same site, other port)', async () => {
-    const page = await pageAt(o.page);
-    expectReadable(await pageFetch(page, `${api}/session/login`, { method: 'POST', credentials: 'include' }), 200);
-    const me = await pageFetch(page, `${api}/session/me`, { credentials: 'include' });
-    expectReadable(me, 200);
-    expect(JSON.parse(me.body)).toEqual({ cookie: 'sid=s3cr3t' });
-    expect(log.to('/session/me').at(-1)?.cookie).toBe('sid=s3cr3t');
-
-    // Without credentials the browser leaves the cookie out.
-    const anonymous = await pageFetch(page, `${api}/session/me`);
-    expectReadable(anonymous, 200);
-    expect(JSON.parse(anonymous.body)).toEqual({ cookie: null });
-  });
-
-  it('credentialed GET to a route without credentials: true is sent, but unreadable (no ACAC)', async () => {
-    const page = await pageAt(o.page);
-    const before = runsOf('no-credentials');
-    expectBlocked(await pageFetch(page, `${api}/no-credentials`, { credentials: 'include' }));
-    expect(runsOf('no-credentials')).toBe(before + 1);
-    expectReadable(await pageFetch(page, `${api}/no-credentials`), 200);
-  });
-
-  it("'*' is readable by any origin without credentials, and refused with them", async () => {
-    const page = await pageAt(o.other);
-    const plain = await pageFetch(page, `${api}/open`);
-    expectReadable(plain, 200);
-    expect(JSON.parse(plain.body)).toEqual({ open: true });
-    // Fetch §CORS check: with credentials, ACAO '*' fails.
-    expectBlocked(await pageFetch(page, `${api}/open`, { credentials: 'include' }));
-  });
-
-  it.each(['PUT', 'DELETE', 'PATCH'])('%s is preflighted once, then sent', async (method) => {
-    const page = await pageAt(o.page);
-    const path = `/items/${method.toLowerCase()}`;
-    const before = runsOf(method.toLowerCase());
-    const result = await pageFetch(page, `${api}${path}`, { method });
-    expectReadable(result, 200);
-    expect(JSON.parse(result.body)).toEqual({ method });
-    expect(log.preflights(path)).toHaveLength(1);
-    expect(log.preflights(path)[0].acrMethod).toBe(method);
-    expect(log.actual(path)).toHaveLength(1);
-    expect(runsOf(method.toLowerCase())).toBe(before + 1);
-  });
-
-  it('a method outside the policy is refused at the preflight; the handler never runs', async () => {
-    const page = await pageAt(o.page);
-    expectBlocked(await pageFetch(page, `${api}/read-only`, { method: 'DELETE' }));
-    expect(log.preflights('/read-only')).toHaveLength(1);
-    expect(log.actual('/read-only')).toHaveLength(0);
-    expect(runsOf('read-only-delete')).toBe(0);
-  });
-
-  it('several custom request headers at once, all listed: one preflight, then the request with them', async () => {
-    const page = await pageAt(o.page);
-    const result = await pageFetch(page, `${api}/headers/listed`, {
-      method: 'POST',
-      headers: { 'X-One': '1', 'X-Two': '2', 'Content-Type': 'application/json' },
-      body: '{}',
+    beforeAll(async () => {
+      const [page, page2, other] = await Promise.all([startPageServer(), startPageServer(), startPageServer()]);
+      pageServers.push(page.server, page2.server, other.server);
+      Object.assign(o, { page: page.origin, page2: page2.origin, other: other.origin });
+      app = await createApp({ imports: [CorsModule.forRoot({})], controllers: controllers(o) });
+      api = await listenApp(app, log);
     });
-    expectReadable(result, 200);
-    expect(JSON.parse(result.body)).toEqual({ one: '1', two: '2', type: 'application/json' });
-    const [preflight] = log.preflights('/headers/listed');
-    expect(preflight.acrHeaders).toBe('content-type,x-one,x-two');
-    expect(log.actual('/headers/listed')).toHaveLength(1);
-  });
 
-  it('a request header outside the list is refused at the preflight; the handler never runs', async () => {
-    const page = await pageAt(o.page);
-    expectBlocked(
-      await pageFetch(page, `${api}/headers/unlisted`, { method: 'POST', headers: { 'X-One': '1', 'X-Three': '3' }, body: 'x' }),
-    );
-    expect(log.preflights('/headers/unlisted')).toHaveLength(1);
-    expect(log.actual('/headers/unlisted')).toHaveLength(0);
-    expect(runsOf('headers-unlisted')).toBe(0);
-  });
+    afterEach(async () => {
+      await Promise.all(contexts.splice(0).map((c) => c.close()));
+    });
 
-  it("allowedHeaders '*' lets custom headers and Authorization through (Authorization named explicitly)", async () => {
-    const page = await pageAt(o.page);
-    const result = await pageFetch(page, `${api}/any-headers`, { headers: { Authorization: 'Bearer t', 'X-Custom': 'c' } });
-    expectReadable(result, 200);
-    expect(JSON.parse(result.body)).toEqual({ auth: 'Bearer t', custom: 'c' });
-    expect(log.preflights('/any-headers')).toHaveLength(1);
-  });
+    afterAll(async () => {
+      await app?.close();
+      await Promise.all(pageServers.map(close));
+    });
 
-  it('exposed headers: the listed ones are readable, the others are not', async () => {
-    const page = await pageAt(o.page);
-    const result = await pageFetch(page, `${api}/expose/list`, { read: ['X-Request-Id', 'X-Total', 'X-Hidden', 'Content-Type'] });
-    expectReadable(result, 200);
-    expect(result.headers).toEqual({
-      'X-Request-Id': 'req-1',
-      'X-Total': '7',
-      'X-Hidden': null,
-      'Content-Type': 'application/json; charset=utf-8', // safelisted response header
+    async function pageAt(origin: string) {
+      const { context, page } = await openPage(browser, origin);
+      contexts.push(context);
+      return page;
+    }
+
+    it('simple GET from an allowed origin: readable, no preflight', async () => {
+      const page = await pageAt(o.page);
+      const result = await pageFetch(page, `${api}/simple`);
+      expectReadable(result, 200);
+      expect(JSON.parse(result.body)).toEqual({ hello: 'page' });
+      expect(log.preflights('/simple')).toHaveLength(0);
+      expect(log.actual('/simple')).toHaveLength(1);
+    });
+
+    it('simple GET from another origin: the handler runs, the page gets a TypeError', async () => {
+      const page = await pageAt(o.other);
+      const before = runsOf('simple');
+      expectBlocked(await pageFetch(page, `${api}/simple`));
+      // A simple request is sent anyway; only reading the response is refused.
+      expect(runsOf('simple')).toBe(before + 1);
+      expect(log.actual('/simple').at(-1)?.origin).toBe(o.other);
+    });
+
+    it('credentialed GET carries the cookie the API set (same site, other port)', async () => {
+      const page = await pageAt(o.page);
+      expectReadable(await pageFetch(page, `${api}/session/login`, { method: 'POST', credentials: 'include' }), 200);
+      const me = await pageFetch(page, `${api}/session/me`, { credentials: 'include' });
+      expectReadable(me, 200);
+      expect(JSON.parse(me.body)).toEqual({ cookie: 'sid=s3cr3t' });
+      expect(log.to('/session/me').at(-1)?.cookie).toBe('sid=s3cr3t');
+
+      // Without credentials the browser leaves the cookie out.
+      const anonymous = await pageFetch(page, `${api}/session/me`);
+      expectReadable(anonymous, 200);
+      expect(JSON.parse(anonymous.body)).toEqual({ cookie: null });
+    });
+
+    it('credentialed GET to a route without credentials: true is sent, but unreadable (no ACAC)', async () => {
+      const page = await pageAt(o.page);
+      const before = runsOf('no-credentials');
+      expectBlocked(await pageFetch(page, `${api}/no-credentials`, { credentials: 'include' }));
+      expect(runsOf('no-credentials')).toBe(before + 1);
+      expectReadable(await pageFetch(page, `${api}/no-credentials`), 200);
+    });
+
+    it("'*' is readable by any origin without credentials, and refused with them", async () => {
+      const page = await pageAt(o.other);
+      const plain = await pageFetch(page, `${api}/open`);
+      expectReadable(plain, 200);
+      expect(JSON.parse(plain.body)).toEqual({ open: true });
+      // Fetch §CORS check: with credentials, ACAO '*' fails.
+      expectBlocked(await pageFetch(page, `${api}/open`, { credentials: 'include' }));
+    });
+
+    it.each(['PUT', 'DELETE', 'PATCH'])('%s is preflighted once, then sent', async (method) => {
+      const page = await pageAt(o.page);
+      const path = `/items/${method.toLowerCase()}`;
+      const before = runsOf(method.toLowerCase());
+      const result = await pageFetch(page, `${api}${path}`, { method });
+      expectReadable(result, 200);
+      expect(JSON.parse(result.body)).toEqual({ method });
+      expect(log.preflights(path)).toHaveLength(1);
+      expect(log.preflights(path)[0].acrMethod).toBe(method);
+      expect(log.actual(path)).toHaveLength(1);
+      expect(runsOf(method.toLowerCase())).toBe(before + 1);
+    });
+
+    it('a method outside the policy is refused at the preflight; the handler never runs', async () => {
+      const page = await pageAt(o.page);
+      expectBlocked(await pageFetch(page, `${api}/read-only`, { method: 'DELETE' }));
+      expect(log.preflights('/read-only')).toHaveLength(1);
+      expect(log.actual('/read-only')).toHaveLength(0);
+      expect(runsOf('read-only-delete')).toBe(0);
+    });
+
+    it('several custom request headers at once, all listed: one preflight, then the request with them', async () => {
+      const page = await pageAt(o.page);
+      const result = await pageFetch(page, `${api}/headers/listed`, {
+        method: 'POST',
+        headers: { 'X-One': '1', 'X-Two': '2', 'Content-Type': 'application/json' },
+        body: '{}',
+      });
+      expectReadable(result, 200);
+      expect(JSON.parse(result.body)).toEqual({ one: '1', two: '2', type: 'application/json' });
+      const [preflight] = log.preflights('/headers/listed');
+      expect(preflight.acrHeaders).toBe('content-type,x-one,x-two');
+      expect(log.actual('/headers/listed')).toHaveLength(1);
+    });
+
+    it('a request header outside the list is refused at the preflight; the handler never runs', async () => {
+      const page = await pageAt(o.page);
+      expectBlocked(
+        await pageFetch(page, `${api}/headers/unlisted`, { method: 'POST', headers: { 'X-One': '1', 'X-Three': '3' }, body: 'x' }),
+      );
+      expect(log.preflights('/headers/unlisted')).toHaveLength(1);
+      expect(log.actual('/headers/unlisted')).toHaveLength(0);
+      expect(runsOf('headers-unlisted')).toBe(0);
+    });
+
+    it("allowedHeaders '*' lets custom headers and Authorization through (Authorization named explicitly)", async () => {
+      const page = await pageAt(o.page);
+      const result = await pageFetch(page, `${api}/any-headers`, { headers: { Authorization: 'Bearer t', 'X-Custom': 'c' } });
+      expectReadable(result, 200);
+      expect(JSON.parse(result.body)).toEqual({ auth: 'Bearer t', custom: 'c' });
+      expect(log.preflights('/any-headers')).toHaveLength(1);
+    });
+
+    it('exposed headers: the listed ones are readable, the others are not', async () => {
+      const page = await pageAt(o.page);
+      const result = await pageFetch(page, `${api}/expose/list`, { read: ['X-Request-Id', 'X-Total', 'X-Hidden', 'Content-Type'] });
+      expectReadable(result, 200);
+      expect(result.headers).toEqual({
+        'X-Request-Id': 'req-1',
+        'X-Total': '7',
+        'X-Hidden': null,
+        'Content-Type': 'application/json; charset=utf-8', // safelisted response header
+      });
+    });
+
+    it("exposedHeaders '*' without credentials: every header is readable", async () => {
+      const page = await pageAt(o.other);
+      const result = await pageFetch(page, `${api}/expose/star`, { read: ['X-Request-Id', 'X-Hidden', 'ETag'] });
+      expectReadable(result, 200);
+      expect(result.headers['X-Request-Id']).toBe('req-2');
+      expect(result.headers['X-Hidden']).toBe('visible-now');
+      expect(result.headers['ETag']).not.toBeNull();
+    });
+
+    it('maxAge: 600 — the second identical request sends no preflight, even after the 5 s default', async () => {
+      const page = await pageAt(o.page);
+      const path = '/preflight-cache/cached';
+      expectReadable(await pageFetch(page, `${api}${path}`, { method: 'PUT' }), 200);
+      expect(log.preflights(path)[0].responseHeaders?.['access-control-max-age']).toBe('600');
+      // Without Access-Control-Max-Age Chromium (and Fetch) cache a preflight for 5 s: wait past that.
+      await new Promise((r) => setTimeout(r, 5500));
+      expectReadable(await pageFetch(page, `${api}${path}`, { method: 'PUT' }), 200);
+      expect(log.preflights(path)).toHaveLength(1);
+      expect(log.actual(path)).toHaveLength(2);
+    });
+
+    it('maxAge: 0 — every request is preflighted again', async () => {
+      const page = await pageAt(o.page);
+      const path = '/preflight-cache/uncached';
+      expectReadable(await pageFetch(page, `${api}${path}`, { method: 'PUT' }), 200);
+      expectReadable(await pageFetch(page, `${api}${path}`, { method: 'PUT' }), 200);
+      // Within the 5 s default, so only 'Access-Control-Max-Age: 0' explains the second preflight.
+      expect(log.preflights(path)).toHaveLength(2);
+      expect(log.preflights(path)[0].responseHeaders?.['access-control-max-age']).toBe('0');
+      expect(log.actual(path)).toHaveLength(2);
+    });
+
+    it("a guard's 401 is readable by the page (status and message)", async () => {
+      const page = await pageAt(o.page);
+      const result = await pageFetch(page, `${api}/errors/guarded`);
+      expectReadable(result, 401);
+      expect(JSON.parse(result.body)).toMatchObject({ statusCode: 401, message: 'send a token' });
+      expect(runsOf('guarded')).toBe(0);
+    });
+
+    it("a handler's 500 is readable by the page", async () => {
+      const page = await pageAt(o.page);
+      const result = await pageFetch(page, `${api}/errors/boom`);
+      expectReadable(result, 500);
+      expect(JSON.parse(result.body)).toMatchObject({ statusCode: 500 });
+      expect(runsOf('boom')).toBeGreaterThan(0);
+    });
+
+    it('@Cors(false): a simple GET is unreadable and a preflighted POST never reaches the handler', async () => {
+      const page = await pageAt(o.page);
+      expectBlocked(await pageFetch(page, `${api}/webhook`));
+      expect(runsOf('webhook-get')).toBe(1);
+      expectBlocked(
+        await pageFetch(page, `${api}/webhook`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }),
+      );
+      expect(log.preflights('/webhook')).toHaveLength(1);
+      expect(runsOf('webhook-post')).toBe(0);
+    });
+
+    it("the handler's policy overrides the controller's", async () => {
+      const page = await pageAt(o.page);
+      const handler = await pageFetch(page, `${api}/override/handler`);
+      expectReadable(handler, 200);
+      expect(JSON.parse(handler.body)).toEqual({ policy: 'handler' });
+      expectBlocked(await pageFetch(page, `${api}/override/controller`));
+
+      const other = await pageAt(o.other);
+      expectReadable(await pageFetch(other, `${api}/override/controller`), 200);
+      expectBlocked(await pageFetch(other, `${api}/override/handler`));
+    });
+
+    it('control: a cached reflected response without Vary is served to the second origin, which is then refused', async () => {
+      const first = await pageAt(o.page);
+      const second = await first.context().newPage();
+      await second.goto(`${o.page2}/`);
+      const path = '/cacheable/without-vary';
+      expectReadable(await pageFetch(first, `${api}${path}`), 200);
+      // Same site (localhost), same HTTP cache entry: Chromium reuses it, with the first origin's ACAO.
+      expectBlocked(await pageFetch(second, `${api}${path}`));
+      expect(log.actual(path)).toHaveLength(1);
+    });
+
+    it('Vary: Origin keeps a cached reflected response from being served to another origin', async () => {
+      const first = await pageAt(o.page);
+      const second = await first.context().newPage();
+      await second.goto(`${o.page2}/`);
+      const path = '/cacheable/with-library';
+      const a = await pageFetch(first, `${api}${path}`, { read: ['Vary'] });
+      expectReadable(a, 200);
+      const b = await pageFetch(second, `${api}${path}`);
+      expectReadable(b, 200);
+      expect(JSON.parse(b.body)).toEqual({ version: 1 });
+      // The browser went back to the server for the second origin (a full or a conditional request).
+      const seen = log.actual(path);
+      expect(seen.map((r) => r.origin)).toEqual([o.page, o.page2]);
+      expect(seen[0].responseHeaders?.['vary']).toMatch(/\bOrigin\b/);
+      // ...and the first origin still gets its entry from the cache.
+      expectReadable(await pageFetch(first, `${api}${path}`), 200);
     });
   });
 
-  it("exposedHeaders '*' without credentials: every header is readable", async () => {
-    const page = await pageAt(o.other);
-    const result = await pageFetch(page, `${api}/expose/star`, { read: ['X-Request-Id', 'X-Hidden', 'ETag'] });
-    expectReadable(result, 200);
-    expect(result.headers['X-Request-Id']).toBe('req-2');
-    expect(result.headers['X-Hidden']).toBe('visible-now');
-    expect(result.headers['ETag']).not.toBeNull();
-  });
+  describe('the sample playground (sample/playground)', () => {
+    let app: INestApplication | undefined;
+    let playground: Server;
+    let api = '';
+    let pageOrigin: string;
+    let dir: string;
+    const log = new ServerLog();
+    let context: BrowserContext;
 
-  it('maxAge: 600 — the second identical request sends no preflight, even after the 5 s default', async () => {
-    const page = await pageAt(o.page);
-    const path = '/preflight-cache/cached';
-    expectReadable(await pageFetch(page, `${api}${path}`, { method: 'PUT' }), 200);
-    expect(log.preflights(path)[0].responseHeaders?.['access-control-max-age']).toBe('600');
-    // Without Access-Control-Max-Age Chromium (and Fetch) cache a preflight for 5 s: wait past that.
-    await new Promise((r) => setTimeout(r, 5500));
-    expectReadable(await pageFetch(page, `${api}${path}`, { method: 'PUT' }), 200);
-    expect(log.preflights(path)).toHaveLength(1);
-    expect(log.actual(path)).toHaveLength(2);
-  });
+    beforeAll(async () => {
+      // The playground's origin must be known before the sample's modules read FRONTEND_ORIGIN.
+      playground = createPlaygroundServer(() => api);
+      pageOrigin = `http://localhost:${await listen(playground)}`;
+      process.env.FRONTEND_ORIGIN = pageOrigin;
+      const { startSample } = await import('../dynamic/sample-app.js');
+      dir = mkdtempSync(join(tmpdir(), 'cors-playground-'));
+      app = await startSample({ database: { type: 'sqlite', path: join(dir, 'sample.sqlite') } });
+      api = await listenApp(app, log);
+      context = await browser.newContext();
+    });
 
-  it('maxAge: 0 — every request is preflighted again', async () => {
-    const page = await pageAt(o.page);
-    const path = '/preflight-cache/uncached';
-    expectReadable(await pageFetch(page, `${api}${path}`, { method: 'PUT' }), 200);
-    expectReadable(await pageFetch(page, `${api}${path}`, { method: 'PUT' }), 200);
-    // Within the 5 s default, so only 'Access-Control-Max-Age: 0' explains the second preflight.
-    expect(log.preflights(path)).toHaveLength(2);
-    expect(log.preflights(path)[0].responseHeaders?.['access-control-max-age']).toBe('0');
-    expect(log.actual(path)).toHaveLength(2);
-  });
+    afterAll(async () => {
+      await context?.close();
+      await app?.close();
+      await close(playground);
+      delete process.env.FRONTEND_ORIGIN;
+      rmSync(dir, { recursive: true, force: true });
+    });
 
-  it("a guard's 401 is readable by the page (status and message)", async () => {
-    const page = await pageAt(o.page);
-    const result = await pageFetch(page, `${api}/errors/guarded`);
-    expectReadable(result, 401);
-    expect(JSON.parse(result.body)).toMatchObject({ statusCode: 401, message: 'send a token' });
-    expect(runsOf('guarded')).toBe(0);
-  });
+    async function runScenario(page: Page, id: string) {
+      const card = page.locator(`[data-scenario="${id}"]`);
+      await card.getByRole('button', { name: 'Run' }).click();
+      await page.locator(`[data-scenario="${id}"][data-result]`).waitFor();
+      return {
+        result: await card.getAttribute('data-result'),
+        status: await card.getAttribute('data-status'),
+        text: await card.innerText(),
+      };
+    }
 
-  it("a handler's 500 is readable by the page", async () => {
-    const page = await pageAt(o.page);
-    const result = await pageFetch(page, `${api}/errors/boom`);
-    expectReadable(result, 500);
-    expect(JSON.parse(result.body)).toMatchObject({ statusCode: 500 });
-    expect(runsOf('boom')).toBeGreaterThan(0);
-  });
+    it('a button fires the real cross-origin request and shows what the browser allowed, and why', async () => {
+      const page = await context.newPage();
+      await page.goto(`${pageOrigin}/`);
+      await page.waitForSelector('body[data-ready="true"]');
+      expect(await page.locator('#api-origin').innerText()).toBe(api);
 
-  it('@Cors(false): a simple GET is unreadable and a preflighted POST never reaches the handler', async () => {
-    const page = await pageAt(o.page);
-    expectBlocked(await pageFetch(page, `${api}/webhook`));
-    expect(runsOf('webhook-get')).toBe(1);
-    expectBlocked(
-      await pageFetch(page, `${api}/webhook`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }),
-    );
-    expect(log.preflights('/webhook')).toHaveLength(1);
-    expect(runsOf('webhook-post')).toBe(0);
-  });
+      const post = await runScenario(page, 'restricted-post');
+      expect(post).toMatchObject({ result: 'allowed', status: '201' });
+      expect(post.text).toContain('allowed: the origin matches');
+      expect(log.preflights('/restricted')).toHaveLength(1);
 
-  it("the handler's policy overrides the controller's", async () => {
-    const page = await pageAt(o.page);
-    const handler = await pageFetch(page, `${api}/override/handler`);
-    expectReadable(handler, 200);
-    expect(JSON.parse(handler.body)).toEqual({ policy: 'handler' });
-    expectBlocked(await pageFetch(page, `${api}/override/controller`));
+      const account = await runScenario(page, 'account');
+      expect(account.result).toBe('allowed');
+      expect(account.text).toContain('x-request-id: req-42');
 
-    const other = await pageAt(o.other);
-    expectReadable(await pageFetch(other, `${api}/override/controller`), 200);
-    expectBlocked(await pageFetch(other, `${api}/override/handler`));
-  });
+      const webhook = await runScenario(page, 'webhook');
+      expect(webhook.result).toBe('blocked');
+      expect(webhook.text).toContain('TypeError');
+      expect(webhook.text).toContain('CORS is off for this route');
 
-  it('control: a cached reflected response without Vary is served to the second origin, which is then refused', async () => {
-    const first = await pageAt(o.page);
-    const second = await first.context().newPage();
-    await second.goto(`${o.page2}/`);
-    const path = '/cacheable/without-vary';
-    expectReadable(await pageFetch(first, `${api}${path}`), 200);
-    // Same site (localhost), same HTTP cache entry: Chromium reuses it, with the first origin's ACAO.
-    expectBlocked(await pageFetch(second, `${api}${path}`));
-    expect(log.actual(path)).toHaveLength(1);
-  });
+      const header = await runScenario(page, 'restricted-header');
+      expect(header.result).toBe('blocked');
+      expect(header.text).toContain("preflight refused: request header 'x-debug' is not allowed");
+    });
 
-  it('Vary: Origin keeps a cached reflected response from being served to another origin', async () => {
-    const first = await pageAt(o.page);
-    const second = await first.context().newPage();
-    await second.goto(`${o.page2}/`);
-    const path = '/cacheable/with-library';
-    const a = await pageFetch(first, `${api}${path}`, { read: ['Vary'] });
-    expectReadable(a, 200);
-    const b = await pageFetch(second, `${api}${path}`);
-    expectReadable(b, 200);
-    expect(JSON.parse(b.body)).toEqual({ version: 1 });
-    // The browser went back to the server for the second origin (a full or a conditional request).
-    const seen = log.actual(path);
-    expect(seen.map((r) => r.origin)).toEqual([o.page, o.page2]);
-    expect(seen[0].responseHeaders?.['vary']).toMatch(/\bOrigin\b/);
-    // ...and the first origin still gets its entry from the cache.
-    expectReadable(await pageFetch(first, `${api}${path}`), 200);
+    it('"Run all": every scenario ends as the sample intends', async () => {
+      const page = await context.newPage();
+      await page.goto(`${pageOrigin}/`);
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.click('#run-all');
+      await page.waitForFunction("[...document.querySelectorAll('.card')].every((c) => c.hasAttribute('data-result'))");
+      const cards = await page.locator('.card').all();
+      expect(cards.length).toBeGreaterThanOrEqual(10);
+      for (const card of cards) {
+        const id = await card.getAttribute('data-scenario');
+        expect({ id, verdict: await card.locator('.expected').innerText() }).toEqual({ id, verdict: '✓ as intended' });
+      }
+    });
   });
 });

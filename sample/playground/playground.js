@@ -1,0 +1,178 @@
+// The sample's scenarios as real cross-origin requests. `expect` is what the sample's policies intend.
+const SCENARIOS = [
+  { id: 'public', title: 'Public status', note: "origin: '*' — any site, no cookies", method: 'GET', path: '/public/status', expect: 'allowed' },
+  { id: 'restricted-get', title: 'Restricted: list', note: 'one origin (this page), GET and POST', method: 'GET', path: '/restricted', expect: 'allowed' },
+  {
+    id: 'restricted-post',
+    title: 'Restricted: create with JSON and a token',
+    note: 'preflighted: Content-Type and Authorization are allowed',
+    method: 'POST',
+    path: '/restricted',
+    headers: { 'Content-Type': 'application/json', Authorization: 'Bearer sample-token' },
+    body: '{"name":"widget"}',
+    expect: 'allowed',
+  },
+  {
+    id: 'restricted-header',
+    title: 'Restricted: an extra header',
+    note: 'X-Debug is not in allowedHeaders, so the preflight is refused',
+    method: 'POST',
+    path: '/restricted',
+    headers: { 'Content-Type': 'application/json', 'X-Debug': '1' },
+    body: '{}',
+    expect: 'blocked',
+  },
+  { id: 'restricted-delete', title: 'Restricted: DELETE', note: 'no DELETE handler there: the preflight is refused', method: 'DELETE', path: '/restricted', expect: 'blocked' },
+  {
+    id: 'account',
+    title: 'Account with cookies',
+    note: 'credentials: true, X-Request-Id exposed',
+    method: 'GET',
+    path: '/account',
+    credentials: 'include',
+    expect: 'allowed',
+  },
+  {
+    id: 'cached',
+    title: 'Cached preflight',
+    note: 'maxAge: 600 — run it twice: the second time the browser sends no OPTIONS',
+    method: 'POST',
+    path: '/cached',
+    headers: { 'Content-Type': 'application/json' },
+    body: '{"n":1}',
+    expect: 'allowed',
+  },
+  {
+    id: 'webhook',
+    title: 'Payment webhook',
+    note: '@Cors(false): server-to-server only',
+    method: 'POST',
+    path: '/webhooks/payment',
+    headers: { 'Content-Type': 'application/json' },
+    body: '{}',
+    expect: 'blocked',
+  },
+  { id: 'guarded', title: 'Guarded without a token', note: "the guard's 401 carries CORS headers: the page can read it", method: 'GET', path: '/guarded', expect: 'allowed' },
+  {
+    id: 'guarded-token',
+    title: 'Guarded with a token',
+    note: 'Authorization: Bearer sample-token',
+    method: 'GET',
+    path: '/guarded',
+    headers: { Authorization: 'Bearer sample-token' },
+    expect: 'allowed',
+  },
+  {
+    id: 'tenant',
+    title: 'Tenant profile',
+    note: 'origins from the database (this page is seeded), with cookies',
+    method: 'GET',
+    path: '/tenant/profile',
+    credentials: 'include',
+    expect: 'allowed',
+  },
+];
+
+// Fetch §CORS-safelisted request-header (by name and value): what the browser sends without asking first.
+function isSafelisted(name, value) {
+  const n = name.toLowerCase();
+  if (n === 'content-type') return ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'].includes(value.split(';')[0].trim().toLowerCase());
+  return ['accept', 'accept-language', 'content-language'].includes(n);
+}
+
+const $ = (sel, root = document) => root.querySelector(sel);
+function el(tag, props = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+
+function row(list, term, value) {
+  list.append(el('dt', { textContent: term }), el('dd', { textContent: value }));
+}
+
+function unsafeParts(s) {
+  const parts = ['GET', 'HEAD', 'POST'].includes(s.method) ? [] : [s.method];
+  for (const [n, v] of Object.entries(s.headers ?? {})) if (!isSafelisted(n, v)) parts.push(n === 'Content-Type' ? `Content-Type: ${v}` : n);
+  return parts;
+}
+
+async function explain(api, s) {
+  const headers = Object.entries(s.headers ?? {})
+    .filter(([n, v]) => !isSafelisted(n, v))
+    .map(([n]) => n.toLowerCase());
+  const q = new URLSearchParams({ origin: location.origin, method: s.method, path: s.path, headers: headers.join(',') });
+  try {
+    const res = await fetch(`${api}/cors/explain?${q}`);
+    return await res.json();
+  } catch (error) {
+    return { reason: `explain endpoint unreachable (${error.message})` };
+  }
+}
+
+async function run(api, s, card) {
+  card.removeAttribute('data-result');
+  const details = $('dl', card);
+  details.replaceChildren();
+  let result;
+  try {
+    const res = await fetch(`${api}${s.path}`, { method: s.method, headers: s.headers, body: s.body, credentials: s.credentials ?? 'same-origin' });
+    const body = await res.text();
+    result = { ok: true, status: res.status, statusText: res.statusText, headers: [...res.headers], body };
+  } catch (error) {
+    result = { ok: false, error: `${error.name}: ${error.message}` };
+  }
+  const why = await explain(api, s);
+  const outcome = result.ok ? 'allowed' : 'blocked';
+  card.dataset.result = outcome;
+  card.dataset.status = result.ok ? String(result.status) : '';
+  const verdict = $('.verdict', card);
+  verdict.textContent = result.ok ? `Browser allowed — ${result.status} ${result.statusText}` : `Browser blocked — ${result.error}`;
+  verdict.append(el('span', { className: 'expected', textContent: outcome === s.expect ? '✓ as intended' : `✗ expected ${s.expect}` }));
+  if (result.ok) {
+    row(details, 'headers seen', result.headers.map(([n, v]) => `${n}: ${v}`).join('\n') || '(none)');
+    row(details, 'body', result.body.length > 160 ? `${result.body.slice(0, 160)}…` : result.body);
+  } else {
+    row(details, 'headers seen', 'none: a failed CORS check hides the whole response');
+  }
+  row(details, 'why', why.reason ?? JSON.stringify(why));
+  if (why.route) row(details, 'route', `${why.route.controller}.${why.route.handler} (${why.route.method} ${why.route.path})`);
+  // Whether the browser preflights follows from Fetch's rules on the request itself; evaluate() tells the answer.
+  const unsafe = unsafeParts(s);
+  const p = why.preflight ?? {};
+  const answer = p.status === undefined ? '' : ` — answered ${p.status}${p.headers && Object.keys(p.headers).length ? `: ${Object.entries(p.headers).map(([n, v]) => `${n}: ${v}`).join('; ')}` : ''}`;
+  row(details, 'preflight', unsafe.length ? `sent first (${unsafe.join(', ')} not safelisted)${answer}` : 'none (a simple request)');
+  if (why.headers && Object.keys(why.headers).length) {
+    row(details, 'server sends', Object.entries(why.headers).map(([n, v]) => `${n}: ${v}`).join('; '));
+  }
+}
+
+async function main() {
+  const { api } = await (await fetch('/config.json')).json();
+  $('#page-origin').textContent = location.origin;
+  $('#api-origin').textContent = api;
+  const list = $('#scenarios');
+  const cards = [];
+  for (const s of SCENARIOS) {
+    const extra = Object.keys(s.headers ?? {}).length ? ` + ${Object.keys(s.headers).join(', ')}` : '';
+    const card = el(
+      'section',
+      { className: 'card' },
+      el('div', { className: 'top' }, el('h2', { textContent: s.title }), el('button', { type: 'button', textContent: 'Run' })),
+      el('div', { className: 'request' }, el('code', { textContent: `${s.method} ${s.path}${extra}${s.credentials === 'include' ? ' (with cookies)' : ''}` })),
+      el('p', { className: 'note', textContent: s.note }),
+      el('div', { className: 'verdict' }),
+      el('dl'),
+    );
+    card.dataset.scenario = s.id;
+    $('button', card).addEventListener('click', () => run(api, s, card));
+    list.append(card);
+    cards.push([s, card]);
+  }
+  $('#run-all').addEventListener('click', async () => {
+    for (const [s, card] of cards) await run(api, s, card);
+  });
+  document.body.dataset.ready = 'true';
+}
+
+main();
