@@ -27,7 +27,7 @@ export const CHROMIUM_ARGS = [
  */
 export function browserAvailable(suite: string): boolean {
   if (existsSync(CHROMIUM_PATH) || process.env.CI === 'true') return true;
-  console.warn(`${suite}: skipped, ${CHROMIUM_PATH} is missing (apt-get install -y chromium; under CI=true this fails instead)`);
+  process.stderr.write(`skipped "${suite}": ${CHROMIUM_PATH} is missing (apt-get install -y chromium; under CI=true this fails instead)\n`);
   return false;
 }
 
