@@ -303,7 +303,8 @@ function controllers(o: Origins) {
 }
 
 function expectReadable(result: PageResult, status: number): asserts result is Extract<PageResult, { ok: true }> {
-  expect(result).toMatchObject({ ok: true, status });
+  // toEqual(objectContaining) prints the whole result (the TypeError's message) when it fails.
+  expect(result).toEqual(expect.objectContaining({ ok: true, status }));
 }
 
 function expectBlocked(result: PageResult): void {
