@@ -133,8 +133,7 @@ describe('engine against a Fetch Standard model of the browser (fast-check)', ()
       params,
     );
     // Not vacuous: both answers, and both sides of the preflight, are well represented.
-    console.log(`fetch model: ${JSON.stringify(seen)}`);
-    for (const count of Object.values(seen)) expect(count).toBeGreaterThan(RUNS / 20);
+    for (const count of Object.values(seen)) expect(count).toBeGreaterThan(RUNS / 50);
   });
 
   it('never reflects an origin the policy does not allow, and sends * only for origin: "*"', async () => {
