@@ -90,6 +90,14 @@ export class BenchServer {
     return reply;
   }
 
+  /** CPU time the server process has used so far, in microseconds. */
+  async cpu(): Promise<number> {
+    const reply = waitFor<{ user: number; system: number }>(this.child, 'cpu', `server ${this.config}`);
+    this.child.send({ type: 'cpu' });
+    const { user, system } = await reply;
+    return user + system;
+  }
+
   stop(): void {
     if (this.child.connected) this.child.disconnect();
     this.child.kill('SIGTERM');

@@ -3,19 +3,15 @@
  * headers are on every response of a CORS-enabled route, whatever answers it: the handler, a guard's 401, a pipe's
  * 400, an exception filter, a body-parser error. Preflights are answered here and never reach the app.
  */
+import { ServerResponse as NodeServerResponse } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { actualHeaders, decidePreflight, HeaderList, isOriginAllowed, PREFLIGHT_REFUSED_STATUS, PREFLIGHT_VARY, PreflightOutcome } from '../core/cors-engine.js';
+import { decidePreflight, HeaderList, isOriginAllowed, PREFLIGHT_REFUSED_STATUS, PREFLIGHT_VARY, PreflightOutcome } from '../core/cors-engine.js';
 import type { CompiledPolicy } from '../core/cors-compiler.js';
 import type { CorsHttpBinding, CorsRuntime } from './cors-http.binding.js';
 
 type Req = IncomingMessage & { hostname?: string };
 type Next = (err?: unknown) => void;
-
-const PREVIOUS_WRITE_HEAD = Symbol('nestjs-route-cors.writeHead');
-
-function setHeaders(res: ServerResponse, headers: HeaderList): void {
-  for (let i = 0; i < headers.length; i++) res.setHeader(headers[i][0], headers[i][1]);
-}
+type WriteHead = ServerResponse['writeHead'];
 
 function hasOriginToken(vary: string): boolean {
   return /(^|[\s,])(origin|\*)([\s,]|$)/i.test(vary);
@@ -25,16 +21,53 @@ function hasOriginToken(vary: string): boolean {
 function varyOrigin(res: ServerResponse): void {
   const current = res.getHeader('Vary');
   if (current === undefined) res.setHeader('Vary', 'Origin');
-  else {
+  else if (current !== 'Origin') {
     const value = Array.isArray(current) ? current.join(', ') : String(current);
     if (!hasOriginToken(value)) res.setHeader('Vary', value === '' ? 'Origin' : `${value}, Origin`);
   }
 }
 
-/** A handler that sets Vary itself (`res.setHeader('Vary', 'Accept')`) would drop Origin: put it back at write time. */
-function writeHeadKeepingVary(this: ServerResponse & { [PREVIOUS_WRITE_HEAD]?: Function }, ...args: unknown[]) {
-  varyOrigin(this);
-  return (this[PREVIOUS_WRITE_HEAD] as Function).apply(this, args);
+/**
+ * A handler that sets Vary itself (`res.setHeader('Vary', 'Accept')`) would drop Origin: it is put back at write
+ * time, for the responses in `keepVary`. The check lives on the response's prototype (Express's per-app
+ * `app.response`), patched once, and the response is only recorded in a WeakSet: Express has already swapped the
+ * response's prototype, so any change to the response object itself (a property, a prototype) costs V8 a new hidden
+ * class on every request, about 2 µs on the benchmark machine (docs/benchmarks.md).
+ */
+const keepVary = new WeakSet<ServerResponse>();
+const patchedPrototypes = new WeakSet<object>();
+let lastPatched: object | null = null;
+
+function patchWriteHead(proto: object): boolean {
+  if (patchedPrototypes.has(proto)) return true;
+  // Never Node's own ServerResponse.prototype: that would touch every server in the process.
+  if (proto === NodeServerResponse.prototype || !(proto instanceof NodeServerResponse) || !Object.isExtensible(proto)) return false;
+  const previous = (proto as ServerResponse).writeHead as (...args: unknown[]) => ServerResponse;
+  const writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    if (keepVary.has(this)) varyOrigin(this);
+    return previous.apply(this, args);
+  };
+  Object.defineProperty(proto, 'writeHead', { value: writeHead as WriteHead, writable: true, configurable: true });
+  patchedPrototypes.add(proto);
+  return true;
+}
+
+/** Fallback where the prototype cannot be patched: an own writeHead on this response (correct, slower). */
+function wrapWriteHead(res: ServerResponse): void {
+  const previous = res.writeHead as (...args: unknown[]) => ServerResponse;
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    varyOrigin(this);
+    return previous.apply(this, args);
+  } as WriteHead;
+}
+
+function keepVaryOnWrite(res: ServerResponse): void {
+  const proto = Object.getPrototypeOf(res) as object;
+  if (proto !== lastPatched) {
+    if (!patchWriteHead(proto)) return wrapWriteHead(res);
+    lastPatched = proto;
+  }
+  keepVary.add(res);
 }
 
 function pathname(url: string | undefined): string {
@@ -43,8 +76,15 @@ function pathname(url: string | undefined): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
+function setHeaders(res: ServerResponse, headers: HeaderList | readonly (readonly [string, string])[]): void {
+  for (let i = 0; i < headers.length; i++) res.setHeader(headers[i][0], headers[i][1]);
+}
+
+/** The headers of `actualHeaders(policy, origin)`, set without building the list. */
 function grant(res: ServerResponse, policy: CompiledPolicy, origin: string | undefined): void {
-  if (!res.headersSent) setHeaders(res, actualHeaders(policy, origin));
+  if (res.headersSent) return;
+  res.setHeader('Access-Control-Allow-Origin', policy.anyOrigin ? '*' : (origin as string));
+  setHeaders(res, policy.actualTail);
 }
 
 function answerPreflight(res: ServerResponse, outcome: PreflightOutcome): void {
@@ -74,7 +114,8 @@ export function createExpressCorsHook(runtime: CorsRuntime) {
           origin,
           method: headers['access-control-request-method'] as string,
           requestHeaders: headers['access-control-request-headers'] as string | undefined,
-          hostname: req.hostname,
+          // Express computes req.hostname on every read: only host-bound controllers need it.
+          hostname: group.hostBound ? req.hostname : undefined,
           request: req,
         });
       } catch {
@@ -89,17 +130,15 @@ export function createExpressCorsHook(runtime: CorsRuntime) {
       return;
     }
 
-    const entry = group.forMethod(method, req.hostname);
+    const entry = group.forMethod(method, group.hostBound ? req.hostname : undefined);
     const policy = entry === undefined ? null : entry.policy;
     if (policy === null) return next();
     if (policy.anyOrigin) {
-      setHeaders(res, actualHeaders(policy, origin));
+      grant(res, policy, origin);
       return next();
     }
     varyOrigin(res);
-    const r = res as ServerResponse & { [PREVIOUS_WRITE_HEAD]?: Function };
-    r[PREVIOUS_WRITE_HEAD] = res.writeHead;
-    res.writeHead = writeHeadKeepingVary as typeof res.writeHead;
+    keepVaryOnWrite(res);
     if (origin === undefined) return next();
     const allowed = isOriginAllowed(policy, origin, req);
     if (allowed === true) {

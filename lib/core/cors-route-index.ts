@@ -28,7 +28,8 @@ export interface RouteIndexOptions {
 const MAX_CACHED_GROUPS = 1024;
 
 export class RouteGroup<T = unknown> {
-  private readonly hostBound: boolean;
+  /** Some entry is bound to hosts (`@Controller({ host })`): only then does `forMethod` read the hostname. */
+  readonly hostBound: boolean;
   private readonly allowMethodsCache = new Map<RouteEntry<T>, string>();
 
   constructor(readonly entries: readonly RouteEntry<T>[]) {
