@@ -91,6 +91,21 @@ function controllers(o: Origins) {
       ran('me');
       return { cookie: req.headers.cookie ?? null };
     }
+
+    @Put('me')
+    update(@Req() req: { headers: Record<string, string | undefined> }) {
+      ran('me-put');
+      return { cookie: req.headers.cookie ?? null };
+    }
+  }
+
+  @Controller('decided')
+  @Cors({ origin: async (origin: string) => origin === o.page })
+  class DecidedController {
+    @Get()
+    get() {
+      return { decidedBy: 'function' };
+    }
   }
 
   @Controller('no-credentials')
@@ -287,6 +302,7 @@ function controllers(o: Origins) {
   return [
     SimpleController,
     SessionController,
+    DecidedController,
     NoCredentialsController,
     OpenController,
     ItemsController,
@@ -384,6 +400,27 @@ function expectBlocked(result: PageResult): void {
       const anonymous = await pageFetch(page, `${api}/session/me`);
       expectReadable(anonymous, 200);
       expect(JSON.parse(anonymous.body)).toEqual({ cookie: null });
+    });
+
+    it('credentialed PUT: the preflight goes without the cookie, the request with it', async () => {
+      const page = await pageAt(o.page);
+      expectReadable(await pageFetch(page, `${api}/session/login`, { method: 'POST', credentials: 'include' }), 200);
+      const put = await pageFetch(page, `${api}/session/me`, { method: 'PUT', credentials: 'include' });
+      expectReadable(put, 200);
+      expect(JSON.parse(put.body)).toEqual({ cookie: 'sid=s3cr3t' });
+      // Fetch §CORS-preflight request: credentials mode "same-origin", so a cross-origin preflight never has cookies.
+      const [preflight, actual] = log.to('/session/me').filter((r) => r.method === 'OPTIONS' || r.method === 'PUT');
+      expect(preflight).toMatchObject({ method: 'OPTIONS', cookie: undefined, acrMethod: 'PUT' });
+      expect(preflight.responseHeaders?.['access-control-allow-credentials']).toBe('true');
+      expect(actual).toMatchObject({ method: 'PUT', cookie: 'sid=s3cr3t' });
+    });
+
+    it('an async origin function decides in the browser too', async () => {
+      const page = await pageAt(o.page);
+      const result = await pageFetch(page, `${api}/decided`);
+      expectReadable(result, 200);
+      expect(JSON.parse(result.body)).toEqual({ decidedBy: 'function' });
+      expectBlocked(await pageFetch(await pageAt(o.other), `${api}/decided`));
     });
 
     it('credentialed GET to a route without credentials: true is sent, but unreadable (no ACAC)', async () => {
