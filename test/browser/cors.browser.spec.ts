@@ -617,11 +617,13 @@ function expectBlocked(result: PageResult): void {
     let dir: string;
     const log = new ServerLog();
     let context: BrowserContext;
+    let savedFrontend: string | undefined;
 
     beforeAll(async () => {
       // The playground's origin must be known before the sample's modules read FRONTEND_ORIGIN.
       playground = createPlaygroundServer(() => api);
       pageOrigin = `http://localhost:${await listen(playground)}`;
+      savedFrontend = process.env.FRONTEND_ORIGIN;
       process.env.FRONTEND_ORIGIN = pageOrigin;
       const { startSample } = await import('../dynamic/sample-app.js');
       dir = mkdtempSync(join(tmpdir(), 'cors-playground-'));
@@ -634,7 +636,8 @@ function expectBlocked(result: PageResult): void {
       await context?.close();
       await app?.close();
       await close(playground);
-      delete process.env.FRONTEND_ORIGIN;
+      if (savedFrontend === undefined) delete process.env.FRONTEND_ORIGIN;
+      else process.env.FRONTEND_ORIGIN = savedFrontend;
       rmSync(dir, { recursive: true, force: true });
     });
 
