@@ -24,8 +24,11 @@ export interface CorsEvaluationInput {
   origin: string;
   method: string;
   path: string;
-  /** Names of the request headers the page would set. */
-  requestHeaders?: readonly string[];
+  /**
+   * The request headers the page would set: names, or names with values. With names only, `Content-Type` counts as
+   * not safelisted (a JSON body); give its value (`{ 'Content-Type': 'text/plain' }`) to have it judged as Fetch does.
+   */
+  requestHeaders?: readonly string[] | Readonly<Record<string, string>>;
 }
 
 export interface CorsEvaluation {
@@ -40,8 +43,24 @@ export interface CorsEvaluation {
   headers: Record<string, string>;
 }
 
-// Fetch §CORS-safelisted request-header names (value checks aside).
-const SAFELISTED_HEADERS = new Set(['accept', 'accept-language', 'content-language', 'content-type', 'range']);
+// Fetch §CORS-safelisted request-header: names whose values need no preflight (value checks kept to the common ones).
+const SAFELISTED_HEADERS = new Set(['accept', 'accept-language', 'content-language']);
+const SAFELISTED_CONTENT_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
+
+/** The names a browser would list in Access-Control-Request-Headers (Fetch §CORS-unsafe request-header names). */
+function unsafeHeaderNames(headers: CorsEvaluationInput['requestHeaders']): string[] {
+  const pairs: [string, string | undefined][] = Array.isArray(headers)
+    ? headers.map((name) => [String(name), undefined])
+    : Object.entries(headers ?? {}).map(([name, value]) => [name, String(value)]);
+  const names = new Set<string>();
+  for (const [rawName, value] of pairs) {
+    const name = rawName.toLowerCase();
+    if (SAFELISTED_HEADERS.has(name)) continue;
+    if (name === 'content-type' && value !== undefined && SAFELISTED_CONTENT_TYPES.has(value.split(';')[0].trim().toLowerCase())) continue;
+    names.add(name);
+  }
+  return [...names].sort();
+}
 
 /**
  * The policies in force: the compiled route table, `routes()` to list it, `evaluate()` to explain a decision.
@@ -156,8 +175,8 @@ export class CorsPolicyService implements OnModuleInit, OnApplicationShutdown {
     const method = String(input.method ?? '').toUpperCase();
     const path = String(input.path ?? '').split('?')[0];
     const origin = input.origin;
-    const names = (input.requestHeaders ?? []).map((h) => String(h).toLowerCase());
-    const required = !SAFELISTED_METHODS.has(method) || names.some((n) => !SAFELISTED_HEADERS.has(n));
+    const names = unsafeHeaderNames(input.requestHeaders);
+    const required = !SAFELISTED_METHODS.has(method) || names.length > 0;
     const group = this.requireIndex().lookup(path);
     const result: CorsEvaluation = { allowed: false, reason: '', route: null, preflight: { required }, headers: {} };
     const entry = group?.forMethod(method);

@@ -149,3 +149,26 @@ describe('CorsPolicyService', () => {
     expect((await service.evaluate({ origin: APP, method: 'DELETE', path: '/api/layers' })).reason).toMatch(/preflight refused: CORS is off/);
   });
 });
+
+describe('CorsPolicyService.evaluate() and Content-Type', () => {
+  @Controller('form') @Cors({ origin: APP, allowedHeaders: ['X-Token'] }) class FormController { @Post() post() { return 1; } }
+  let app: INestApplication;
+  beforeAll(async () => {
+    app = await createApp({ imports: [CorsModule.forRoot()], controllers: [FormController] });
+  });
+  afterAll(() => app.close());
+
+  it('a JSON body needs a preflight, which this route refuses', async () => {
+    const service = app.get(CorsPolicyService);
+    const byName = await service.evaluate({ origin: APP, method: 'POST', path: '/form', requestHeaders: ['Content-Type'] });
+    expect(byName).toMatchObject({ allowed: false, preflight: { required: true, status: 403 } });
+    const json = await service.evaluate({ origin: APP, method: 'POST', path: '/form', requestHeaders: { 'Content-Type': 'application/json' } });
+    expect(json).toMatchObject({ allowed: false, preflight: { required: true } });
+  });
+
+  it('a form body is a simple request: no preflight, allowed', async () => {
+    const service = app.get(CorsPolicyService);
+    const form = await service.evaluate({ origin: APP, method: 'POST', path: '/form', requestHeaders: { 'Content-Type': 'text/plain;charset=UTF-8', Accept: '*/*' } });
+    expect(form).toMatchObject({ allowed: true, preflight: { required: false } });
+  });
+});
