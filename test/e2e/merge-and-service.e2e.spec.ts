@@ -172,3 +172,14 @@ describe('CorsPolicyService.evaluate() and Content-Type', () => {
     expect(form).toMatchObject({ allowed: true, preflight: { required: false } });
   });
 });
+
+describe('an application context without HTTP', () => {
+  it('initializes (no hook to install) and still lists the routes', async () => {
+    const { NestFactory } = await import('@nestjs/core');
+    @Controller('ctx') class CtxController { @Get() get() { return 1; } }
+    @Module({ imports: [CorsModule.forRoot({ origin: APP })], controllers: [CtxController] }) class CtxModule {}
+    const context = await NestFactory.createApplicationContext(CtxModule, { logger: false });
+    expect(context.get(CorsPolicyService).routes()).toMatchObject([{ method: 'GET', path: '/ctx', policy: { origin: APP } }]);
+    await context.close();
+  });
+});
