@@ -30,10 +30,13 @@ const MAX_CACHED_GROUPS = 1024;
 export class RouteGroup<T = unknown> {
   /** Some entry is bound to hosts (`@Controller({ host })`): only then does `forMethod` read the hostname. */
   readonly hostBound: boolean;
+  /** Some entry's policy decides origins with a function or resolver (which may read the request). */
+  readonly dynamicOrigins: boolean;
   private readonly allowMethodsCache = new Map<RouteEntry<T>, string>();
 
   constructor(readonly entries: readonly RouteEntry<T>[]) {
     this.hostBound = entries.some((e) => e.hosts !== undefined);
+    this.dynamicOrigins = entries.some((e) => e.policy !== null && e.policy.decider !== null);
   }
 
   /** The entry Express would run for this method: the first registered that matches it (HEAD falls back to GET). */
