@@ -670,7 +670,7 @@ function expectBlocked(result: PageResult): void {
       const webhook = await runScenario(page, 'webhook');
       expect(webhook.result).toBe('blocked');
       expect(webhook.text).toContain('TypeError');
-      expect(webhook.text).toContain('CORS is off for this route');
+      expect(webhook.text).toContain('preflight refused: CORS is off for the route');
 
       const header = await runScenario(page, 'restricted-header');
       expect(header.result).toBe('blocked');
