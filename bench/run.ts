@@ -2,7 +2,7 @@
  * `npm run bench`: the engine micro-benchmark, the request hook alone, the memory check, then the paired HTTP benchmark; one table on
  * stdout, bench/results/latest.json (for tracking) and bench/results/latest.md (for the README).
  *
- * Environment: BENCH_ROUNDS (4), BENCH_SECONDS (2.5 per side and round), BENCH_WARMUP (0.5),
+ * Environment: BENCH_ROUNDS (5), BENCH_SECONDS (1.5 per pair and round), BENCH_WARMUP (0.5),
  * BENCH_CONNECTIONS (10), BENCH_ONLY (engine,hook,memory,http), BENCH_CONFIGS (nest,defaults,merged,large,resolver),
  * BENCH_OUT (a results folder; default bench/results).
  */
@@ -156,8 +156,8 @@ async function main(): Promise<void> {
   const busyBefore = await busyPerCore(1000);
   const load1Before = loadavg()[0];
   const opts = {
-    rounds: num('BENCH_ROUNDS', 4),
-    seconds: num('BENCH_SECONDS', 2.5),
+    rounds: num('BENCH_ROUNDS', 5),
+    seconds: num('BENCH_SECONDS', 1.5),
     warmupSeconds: num('BENCH_WARMUP', 0.5),
     connections: num('BENCH_CONNECTIONS', 10),
   };
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
     ...(engine.length ? ['**Engine alone** (tinybench, median ns per decision):', '', engineTable(engine), ''] : []),
     ...(hook.length
       ? [
-          '**The request hook alone** (real `ServerResponse` objects with Express\'s prototypes; ns added to a request that costs the first column without a hook; median of 9 rounds):',
+          '**The request hook alone** (real `IncomingMessage`/`ServerResponse` objects, each hook where an app has it; ns added to a request that costs the first column without a hook; median of 9 rounds):',
           '',
           table(['request', 'no hook (ns)', 'this library adds (ns)', 'cors() adds (ns)'], hook.map((h) => [h.request, f0(h.noneNs), f0(h.oursNs), f0(h.corsNs)])),
           '',
