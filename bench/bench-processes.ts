@@ -98,10 +98,23 @@ export class BenchServer {
     return user + system;
   }
 
-  stop(): void {
-    if (this.child.connected) this.child.disconnect();
-    this.child.kill('SIGTERM');
+  /** Asks the server to exit and waits (its exit handlers remove configuration 6's database), SIGKILL after 5 s. */
+  stop(): Promise<void> {
+    return stopChild(this.child);
   }
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    if (child.connected) child.disconnect();
+    child.kill('SIGTERM');
+  });
 }
 
 export class BenchLoader {
@@ -135,9 +148,8 @@ export class BenchLoader {
     return result;
   }
 
-  stop(): void {
-    if (this.child.connected) this.child.disconnect();
-    this.child.kill('SIGTERM');
+  stop(): Promise<void> {
+    return stopChild(this.child);
   }
 }
 

@@ -190,8 +190,7 @@ export async function runHttpBench(opts: HttpBenchOptions): Promise<{ pairs: Pai
     }));
     return { pairs: results, checks };
   } finally {
-    for (const l of loaders) l.stop();
-    for (const list of servers.values()) for (const s of list) s.stop();
+    await Promise.all([...loaders.map((l) => l.stop()), ...[...servers.values()].flat().map((s) => s.stop())]);
   }
 }
 

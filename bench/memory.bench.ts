@@ -113,8 +113,7 @@ async function overHttp(count: number): Promise<MemoryResult> {
       note: `${Math.round(result.rps)} req/s${failures > 0 ? `, ${failures} non-2xx or failed` : ''}`,
     };
   } finally {
-    loader.stop();
-    server.stop();
+    await Promise.all([loader.stop(), server.stop()]);
   }
 }
 
