@@ -37,7 +37,7 @@ export interface SideStats {
 export interface PairResult extends PairSpec {
   a_stats: SideStats;
   b_stats: SideStats;
-  /** Median over rounds of b's req/s divided by a's, measured at the same time. */
+  /** Geometric mean over rounds of b's req/s divided by a's, measured at the same time. */
   ratio: number;
   ratioMin: number;
   ratioMax: number;
@@ -108,6 +108,9 @@ async function check(server: BenchServer, scenario: ScenarioId): Promise<CheckRe
   return { config: server.config, scenario, status: res.status, acao, ok, expected };
 }
 
+/** The mean of ratios: over balanced rounds, per-process speed differences cancel out of it exactly. */
+const geomean = (xs: number[]) => Math.exp(xs.reduce((sum, x) => sum + Math.log(x), 0) / xs.length);
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((x, y) => x - y);
   const m = s.length >> 1;
@@ -164,13 +167,14 @@ export async function runHttpBench(opts: HttpBenchOptions): Promise<{ pairs: Pai
       const started = Date.now();
       for (let p = 0; p < pairs.length; p++) {
         const { a, b, scenario } = pairs[p];
-        // Replicas alternate so that over four rounds every combination of processes meets.
+        // Over every four rounds each combination of processes meets once (A/A: each process on each side twice), so
+        // a process that happens to be faster than its twin weighs on both sides of the ratio alike.
         const ra = round % REPLICAS;
-        const rb = a === b ? (ra + 1) % REPLICAS : (round + (round >> 1)) % REPLICAS;
+        const rb = a === b ? (ra + 1) % REPLICAS : (round >> 1) % REPLICAS;
         const sa = servers.get(a)![ra];
         const sb = servers.get(b)![rb];
-        // Which loader drives which side alternates too.
-        const [la, lb] = round % 2 === 0 ? loaders : [loaders[1], loaders[0]];
+        // Which load generator drives which side alternates too, out of step with the processes.
+        const [la, lb] = (round + (round >> 1)) % 2 === 0 ? loaders : [loaders[1], loaders[0]];
         const [resA, resB] = await Promise.all([load(sa, la, scenario, opts.seconds), load(sb, lb, scenario, opts.seconds)]);
         const entry = (replica: number, r: LoadResult) => ({ replica, rps: r.rps, p50: r.p50, p99: r.p99, statuses: r.statuses, errors: r.errors + r.timeouts });
         perRound[p].a.push(entry(ra, resA));
@@ -184,7 +188,7 @@ export async function runHttpBench(opts: HttpBenchOptions): Promise<{ pairs: Pai
       ...spec,
       a_stats: side(spec.a, perRound[p].a),
       b_stats: side(spec.b, perRound[p].b),
-      ratio: median(perRound[p].ratios),
+      ratio: geomean(perRound[p].ratios),
       ratioMin: Math.min(...perRound[p].ratios),
       ratioMax: Math.max(...perRound[p].ratios),
     }));

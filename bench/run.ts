@@ -2,7 +2,7 @@
  * `npm run bench`: the engine micro-benchmark, the request hook alone, the memory check, then the paired HTTP benchmark; one table on
  * stdout, bench/results/latest.json (for tracking) and bench/results/latest.md (for the README).
  *
- * Environment: BENCH_ROUNDS (5), BENCH_SECONDS (1.5 per pair and round), BENCH_WARMUP (0.5),
+ * Environment: BENCH_ROUNDS (4; a multiple of 4 balances the processes), BENCH_SECONDS (2 per pair and round), BENCH_WARMUP (0.5),
  * BENCH_CONNECTIONS (10), BENCH_ONLY (engine,hook,memory,http), BENCH_CONFIGS (nest,defaults,merged,large,resolver),
  * BENCH_OUT (a results folder; default bench/results).
  */
@@ -156,8 +156,8 @@ async function main(): Promise<void> {
   const busyBefore = await busyPerCore(1000);
   const load1Before = loadavg()[0];
   const opts = {
-    rounds: num('BENCH_ROUNDS', 5),
-    seconds: num('BENCH_SECONDS', 1.5),
+    rounds: num('BENCH_ROUNDS', 4),
+    seconds: num('BENCH_SECONDS', 2),
     warmupSeconds: num('BENCH_WARMUP', 0.5),
     connections: num('BENCH_CONNECTIONS', 10),
   };
@@ -180,7 +180,7 @@ async function main(): Promise<void> {
     '',
     ...(http.pairs.length
       ? [
-          '**HTTP, two servers loaded at the same time on the same core** (ratio = req/s of the configuration ÷ req/s of the reference, median of rounds):',
+          '**HTTP, two servers loaded at the same time on the same core** (ratio = req/s of the configuration ÷ req/s of the reference measured at the same time, geometric mean over rounds; req/s and latencies: medians):',
           '',
           httpTable(http.pairs),
           '',
