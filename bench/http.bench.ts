@@ -57,6 +57,8 @@ export interface HttpBenchOptions {
   seconds: number;
   warmupSeconds: number;
   connections: number;
+  /** Pause before each pair, so the previous pair's background work does not land on the next one. */
+  settleMs: number;
   configs: ConfigId[];
   log: (line: string) => void;
 }
@@ -175,6 +177,8 @@ export async function runHttpBench(opts: HttpBenchOptions): Promise<{ pairs: Pai
         const sb = servers.get(b)![rb];
         // Which load generator drives which side alternates too, out of step with the processes.
         const [la, lb] = (round + (round >> 1)) % 2 === 0 ? loaders : [loaders[1], loaders[0]];
+        // Let the previous pair's servers finish what V8 does after a burst (GC, compiler threads) on this core first.
+        await new Promise((r) => setTimeout(r, opts.settleMs));
         const [resA, resB] = await Promise.all([load(sa, la, scenario, opts.seconds), load(sb, lb, scenario, opts.seconds)]);
         const entry = (replica: number, r: LoadResult) => ({ replica, rps: r.rps, p50: r.p50, p99: r.p99, statuses: r.statuses, errors: r.errors + r.timeouts });
         perRound[p].a.push(entry(ra, resA));

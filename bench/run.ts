@@ -2,8 +2,8 @@
  * `npm run bench`: the engine micro-benchmark, the request hook alone, the memory check, then the paired HTTP benchmark; one table on
  * stdout, bench/results/latest.json (for tracking) and bench/results/latest.md (for the README).
  *
- * Environment: BENCH_ROUNDS (4; a multiple of 4 balances the processes), BENCH_SECONDS (2 per pair and round), BENCH_WARMUP (0.5),
- * BENCH_CONNECTIONS (10), BENCH_ONLY (engine,hook,memory,http), BENCH_CONFIGS (nest,defaults,merged,large,resolver),
+ * Environment: BENCH_ROUNDS (4; a multiple of 4 balances the processes), BENCH_SECONDS (1.75 per pair and round), BENCH_WARMUP (0.5),
+ * BENCH_CONNECTIONS (10), BENCH_SETTLE_MS (300, pause before each pair), BENCH_ONLY (engine,hook,memory,http), BENCH_CONFIGS (nest,defaults,merged,large,resolver),
  * BENCH_OUT (a results folder; default bench/results).
  */
 import { execFileSync } from 'node:child_process';
@@ -157,9 +157,10 @@ async function main(): Promise<void> {
   const load1Before = loadavg()[0];
   const opts = {
     rounds: num('BENCH_ROUNDS', 4),
-    seconds: num('BENCH_SECONDS', 2),
+    seconds: num('BENCH_SECONDS', 1.75),
     warmupSeconds: num('BENCH_WARMUP', 0.5),
     connections: num('BENCH_CONNECTIONS', 10),
+    settleMs: num('BENCH_SETTLE_MS', 300),
   };
   const info = machine();
   log(`${info.nproc} CPUs (${info.cpuModel}), node ${info.node}; busy before start: ${busyBefore?.map((b) => `${b}%`).join(' / ') ?? 'n/a'}; pinning: ${info.pinning}`);
