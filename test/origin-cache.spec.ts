@@ -54,6 +54,21 @@ describe('OriginDecisionCache', () => {
     expect(t.calls).toEqual([A, B, B]);
   });
 
+  it('with caching off, concurrent lookups of one origin are not shared: each request gets its own answer', async () => {
+    const seen: unknown[] = [];
+    const cache = new OriginDecisionCache(
+      (_origin, request) => {
+        seen.push(request);
+        return new Promise<boolean>((resolve) => setTimeout(() => resolve(request === 'attacker-host'), 10));
+      },
+      { ttl: 0, negativeTtl: 0, errorTtl: 0 },
+    );
+    const [attacker, victim] = await Promise.all([cache.decide(A, 'attacker-host'), cache.decide(A, 'victim-host')]);
+    expect([attacker, victim]).toEqual([true, false]);
+    expect(seen).toEqual(['attacker-host', 'victim-host']);
+    expect(cache.size).toBe(0);
+  });
+
   it('never holds more than max origins, however many are asked (LRU)', async () => {
     const t = setup(() => false, { max: 100 });
     for (let i = 0; i < 20_000; i++) {

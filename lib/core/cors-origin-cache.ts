@@ -78,6 +78,11 @@ export class OriginDecisionCache {
   private readonly pending = new Map<string, Lookup>();
   private failures = 0;
   private lastReport = 0;
+  /**
+   * Concurrent lookups of one origin share one call only when answers are cached at all: with every TTL at 0
+   * (`originCache: false`, for resolvers whose answer depends on the request) each request gets its own answer.
+   */
+  private readonly sharesLookups: boolean;
 
   constructor(
     private readonly decider: OriginDecider,
@@ -89,6 +94,7 @@ export class OriginDecisionCache {
   ) {
     this.settings = { ...ORIGIN_CACHE_DEFAULTS };
     for (const [key, value] of Object.entries(options)) if (value !== undefined) (this.settings as Record<string, number>)[key] = value;
+    this.sharesLookups = this.settings.ttl > 0 || this.settings.negativeTtl > 0 || this.settings.errorTtl > 0;
   }
 
   /** Number of cached origins (never more than `max`). */
@@ -104,8 +110,10 @@ export class OriginDecisionCache {
       this.touch(origin, entry);
       return entry.allowed;
     }
-    const pending = this.pending.get(origin);
-    if (pending !== undefined) return pending.promise;
+    if (this.sharesLookups) {
+      const pending = this.pending.get(origin);
+      if (pending !== undefined) return pending.promise;
+    }
     return this.lookup(origin, request);
   };
 
@@ -147,14 +155,15 @@ export class OriginDecisionCache {
     let settle!: (value: boolean) => void;
     const promise = new Promise<boolean>((resolve) => (settle = resolve));
     const lookup: Lookup = { promise };
-    this.pending.set(origin, lookup);
+    if (this.sharesLookups) this.pending.set(origin, lookup);
     let done = false;
     const finish = (fn: (keep: boolean) => boolean) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      const current = this.pending.get(origin) === lookup;
-      if (current) this.pending.delete(origin);
+      // Not shared (nothing cached): the answer is this request's own, and nothing is stored anyway.
+      const current = !this.sharesLookups || this.pending.get(origin) === lookup;
+      if (current && this.sharesLookups) this.pending.delete(origin);
       // An answer to a lookup that invalidate() dropped is stale: give it to its waiters, store nothing.
       settle(fn(current));
     };
