@@ -94,12 +94,28 @@ function regexpProblem(re: RegExp): string | null {
     else if (c === '(') depth++;
     else if (c === ')') depth--;
     else if (c === '|' && depth === 0) return `group the alternatives: /^(?:a|b)$/ — a top-level '|' leaves each side anchored at one end only`;
-    else if (c === '.' && i > 0 && /[a-z0-9]/i.test(src[i - 1]) && /[a-z0-9]/i.test(src[i + 1] ?? '') && src[i - 1] !== '\\') {
+    else if (c === '.' && /[a-z0-9]/i.test(src[i + 1] ?? '')) {
       return `escape the dot in '${src.slice(Math.max(0, i - 8), i + 8)}': an unescaped '.' matches any character ('appxexample.com')`;
     }
   }
   return null;
 }
+
+/** Origins of sites nobody's policy means to allow: a RegExp matching one of them matches far too much. */
+const UNRELATED_ORIGINS = [
+  'null',
+  'https://attacker.invalid',
+  'https://attacker.com',
+  'https://attacker.net',
+  'https://attacker.io',
+  'https://attacker.co.uk',
+  'https://attacker.github.io',
+  'https://a.attacker.com',
+];
+/** A RegExp source that can only match https origins (`^https://…`). */
+const HTTPS_ONLY = /^\^(?:\(\?:)?https:(?:\\\/|\/){2}/;
+/** A RegExp source that can only match loopback hosts, whatever the scheme. */
+const LOOPBACK_ONLY = /^\^(?:\(\?:)?https?\??:(?:\\\/|\/){2}(?:localhost|127\\\.0\\\.0\\\.1|\\\[::1\\\])(?::|\$|\((?:\?:)?:)/;
 
 function compileOrigins(list: readonly unknown[]) {
   const matcher = new OriginMatcher();
@@ -126,8 +142,8 @@ function compileOrigins(list: readonly unknown[]) {
         continue;
       }
       const re = new RegExp(item.source, item.flags);
-      if (re.test('https://attacker.invalid') || re.test('null')) reflectsAll = true;
-      if (re.test('http://attacker.invalid')) insecure.push(String(item));
+      if (UNRELATED_ORIGINS.some((probe) => re.test(probe))) reflectsAll = true;
+      if (!HTTPS_ONLY.test(item.source) && !LOOPBACK_ONLY.test(item.source)) insecure.push(String(item));
       matcher.addRegExp(re);
     } else {
       problems.push({ field: 'origin', value: describe(item), reason: 'origin entries are strings or RegExps' });
@@ -190,7 +206,7 @@ export function compilePolicy(policy: CorsPolicy, route: string, ctx: CompileCon
     }
     for (const p of compiled.problems) problems.push({ route, ...p });
     if (credentials === true && compiled.reflectsAll) {
-      add('origin', origin, 'with credentials this pattern allows any origin, so any site could read responses with the user\'s cookies: list the allowed origins');
+      add('origin', origin, "with credentials this pattern allows any origin or unrelated sites (it matches 'https://attacker.com' or similar), which could then read responses with the user's cookies: anchor it to your own domain");
     }
     if (credentials === true && compiled.insecure.length > 0 && policy.dangerouslyAllowInsecureOrigins !== true) {
       add(

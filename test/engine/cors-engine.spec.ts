@@ -114,6 +114,9 @@ describe('compilePolicy problems', () => {
     ['an unescaped dot', { origin: /^https:\/\/app.example\.com$/ }, 'origin', /escape the dot/],
     ['a sticky RegExp', { origin: /^https:\/\/a\.example$/y }, 'origin', /'y' flag/],
     ["a reflecting RegExp with credentials", { origin: /^https:\/\/.+$/, credentials: true }, 'origin', /allows any origin/],
+    ['an http-capable RegExp with credentials', { origin: /^https?:\/\/app\.example\.com$/, credentials: true }, 'origin', /dangerouslyAllowInsecureOrigins/],
+    ['a RegExp over every .com site with credentials', { origin: /^https:\/\/[a-z]+\.com$/, credentials: true }, 'origin', /unrelated sites/],
+    ['an unescaped dot after a character class', { origin: /^https:\/\/[a-z]+.example\.com$/ }, 'origin', /escape the dot/],
     ['http origin with credentials', { origin: 'http://app.example.com', credentials: true }, 'origin', /dangerouslyAllowInsecureOrigins/],
     ['forbidden method', { origin: APP, methods: ['CONNECT'] }, 'methods', /forbidden/],
     ['bad method token', { origin: APP, methods: 'GET,P(T' }, 'methods', /not a method/],
@@ -140,5 +143,7 @@ describe('compilePolicy problems', () => {
   it('allows the dangerous flag, and localhost without it', () => {
     expect(compilePolicy({ origin: 'http://intranet.example', credentials: true, dangerouslyAllowInsecureOrigins: true }, 'r').problems).toEqual([]);
     expect(compilePolicy({ origin: ['http://localhost:*', 'http://127.0.0.1:3000', 'http://[::1]:3000', 'http://app.localhost'], credentials: true }, 'r').problems).toEqual([]);
+    expect(compilePolicy({ origin: [/^https?:\/\/localhost(?::\d+)?$/, /^https:\/\/(?:a|b)\.example\.com$/], credentials: true }, 'r').problems).toEqual([]);
+    expect(compilePolicy({ origin: /^http:\/\/localhost\.evil\.com$/, credentials: true }, 'r').problems).toHaveLength(1);
   });
 });
