@@ -150,7 +150,10 @@ export function toPolicy(spec: PolicySpec): CorsPolicy {
     const allow = new Set(origin.allow);
     value = origin.fn === 'sync' ? (o: string) => allow.has(o) : async (o: string) => allow.has(o);
   }
-  return { ...rest, origin: value } as CorsPolicy;
+  // The library refuses a RegExp that can match plain-http origins with credentials unless told it is intended
+  // (it cannot tell that `(?:[a-z0-9-]+\.)?localhost` stays on loopback); the flag changes validation only.
+  const httpRegExp = origin !== '*' && 'list' in origin && origin.list.some((o) => o.kind === 'regexp' && o.scheme === 'http');
+  return { ...rest, origin: value, ...(httpRegExp && rest.credentials ? { dangerouslyAllowInsecureOrigins: true } : {}) } as CorsPolicy;
 }
 
 // ---- The oracle: what the documentation says each option allows. ----
