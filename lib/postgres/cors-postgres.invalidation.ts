@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { ClientConfig } from 'pg';
 import type { CorsInvalidationTransport } from '../cors.interfaces.js';
+import { decodeInvalidation, encodeInvalidation } from '../core/cors-invalidation-message.js';
 
 export interface PostgresCorsInvalidationOptions {
   /** `postgres://user@host:5432/db`; or pass `client` settings instead. */
@@ -48,7 +49,7 @@ export class PostgresCorsInvalidation implements CorsInvalidationTransport {
 
   async publish(origin: string | undefined): Promise<void> {
     const client = this.client ?? (await this.connect());
-    await client.query('SELECT pg_notify($1, $2)', [this.channel, JSON.stringify({ from: this.id, origin: origin ?? null })]);
+    await client.query('SELECT pg_notify($1, $2)', [this.channel, encodeInvalidation(this.id, origin)]);
   }
 
   async close(): Promise<void> {
@@ -95,14 +96,13 @@ export class PostgresCorsInvalidation implements CorsInvalidationTransport {
 
   private receive(channel: string, payload: string | undefined): void {
     if (channel !== this.channel || !this.listener) return;
-    let message: { from?: string; origin?: string | null };
+    const message = decodeInvalidation(payload, this.id);
+    if (message === null) return;
     try {
-      message = JSON.parse(payload ?? '{}');
+      this.listener(message.origin);
     } catch {
-      return;
+      // The cache never throws; a listener that does must not take down the connection's event loop.
     }
-    if (message.from === this.id) return;
-    this.listener(typeof message.origin === 'string' ? message.origin : undefined);
   }
 
   private lost(client: pg.Client, error: Error): void {

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import type { CorsInvalidationTransport } from '../cors.interfaces.js';
+import { decodeInvalidation, encodeInvalidation } from '../core/cors-invalidation-message.js';
 
 export interface RedisCorsInvalidationOptions {
   /** `redis://host:6379/0`; or pass `redis` settings, or a `connection` of your own. */
@@ -52,7 +53,7 @@ export class RedisCorsInvalidation implements CorsInvalidationTransport {
   }
 
   async publish(origin: string | undefined): Promise<void> {
-    await this.getPublisher().publish(this.channel, JSON.stringify({ from: this.id, origin: origin ?? null }));
+    await this.getPublisher().publish(this.channel, encodeInvalidation(this.id, origin));
   }
 
   async close(): Promise<void> {
@@ -81,14 +82,13 @@ export class RedisCorsInvalidation implements CorsInvalidationTransport {
 
   private receive(channel: string, payload: string): void {
     if (channel !== this.channel || !this.listener) return;
-    let message: { from?: string; origin?: string | null };
+    const message = decodeInvalidation(payload, this.id);
+    if (message === null) return;
     try {
-      message = JSON.parse(payload);
+      this.listener(message.origin);
     } catch {
-      return;
+      // The cache never throws; a listener that does must not take down the connection's event loop.
     }
-    if (message.from === this.id) return;
-    this.listener(typeof message.origin === 'string' ? message.origin : undefined);
   }
 
   private report(error: Error): void {
