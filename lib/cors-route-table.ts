@@ -5,6 +5,7 @@
  */
 import { RequestMethod, Type, VersioningType } from '@nestjs/common';
 import { HOST_METADATA, MODULE_PATH, VERSION_METADATA } from '@nestjs/common/constants.js';
+import { addLeadingSlash } from '@nestjs/common/internal';
 import { HttpAdapterHost, MetadataScanner, ModulesContainer } from '@nestjs/core';
 import type { ApplicationConfig } from '@nestjs/core';
 import { PathsExplorer } from '@nestjs/core/router/paths-explorer.js';
@@ -147,13 +148,10 @@ export function buildRouteTable({ modules, config, adapterHost, defaults: option
   };
 }
 
-function addLeadingSlash(path: string | undefined): string {
-  return path ? (path.startsWith('/') ? path : `/${path}`) : '';
-}
-
+/** The controller's paths as Nest's router reads them (`{/` optional segments keep their form). */
 function toPaths(value: string | string[] | undefined): string[] {
   const list = value === undefined ? ['/'] : Array.isArray(value) ? value : [value];
-  return list.map((p) => addLeadingSlash(p) || '/');
+  return list.map((p) => addLeadingSlash(p));
 }
 
 function compileHosts(host: string | RegExp | (string | RegExp)[] | undefined): RegExp[] | undefined {

@@ -276,3 +276,18 @@ describe('route order', () => {
     await app.close();
   });
 });
+
+describe('optional leading segments', () => {
+  @Controller('{/:lang}/shop')
+  class ShopController { @Get('items') items() { return 'items'; } }
+
+  it('serves /shop/items and /en/shop/items as Nest does', async () => {
+    const app = await createApp({ imports: [CorsModule.forRoot({ origin: APP })], controllers: [ShopController] });
+    for (const path of ['/shop/items', '/en/shop/items']) {
+      await http(app).get(path).expect(200, 'items');
+      const res = await preflight(app, path, APP, 'GET', 'x-a').expect(204);
+      expect(res.headers['access-control-allow-origin']).toBe(APP);
+    }
+    await app.close();
+  });
+});
