@@ -1,4 +1,4 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Subscription } from 'rxjs';
 import type { CorsHttpBinding } from './adapters/cors-http.binding.js';
@@ -13,8 +13,10 @@ const BINDINGS: readonly CorsHttpBinding[] = [expressBinding];
  * Either way it comes before body parsers, `app.use()` middleware registered at init, guards and routes.
  */
 @Injectable()
-export class CorsHttpInstaller implements OnModuleDestroy {
+export class CorsHttpInstaller implements OnModuleInit, OnModuleDestroy {
   private readonly subscription: Subscription;
+  /** Thrown from onModuleInit, so it stops bootstrap (a throw inside the subscriber would surface later, uncaught). */
+  private unsupported: Error | null = null;
 
   constructor(adapterHost: HttpAdapterHost, policies: CorsPolicyService) {
     this.subscription = adapterHost.init$.subscribe(() => {
@@ -23,10 +25,17 @@ export class CorsHttpInstaller implements OnModuleDestroy {
       const type = adapter.getType();
       const binding = BINDINGS.find((b) => b.type === type);
       if (!binding) {
-        throw new Error(`nestjs-route-cors supports the ${BINDINGS.map((b) => b.type).join(', ')} adapter; this app uses '${type}'`);
+        this.unsupported = new Error(
+          `nestjs-route-cors supports the ${BINDINGS.map((b) => b.type).join(', ')} adapter; this app uses '${type}'`,
+        );
+        return;
       }
       binding.install(adapter, policies);
     });
+  }
+
+  onModuleInit(): void {
+    if (this.unsupported) throw this.unsupported;
   }
 
   onModuleDestroy(): void {

@@ -156,3 +156,19 @@ describe('header versioning with one policy, and host-bound controllers', () => 
     await app.close();
   });
 });
+
+describe('an HTTP adapter the library has no binding for', () => {
+  it('stops bootstrap with a clear message', async () => {
+    const { ExpressAdapter } = await import('@nestjs/platform-express');
+    class OtherAdapter extends ExpressAdapter {
+      override getType() {
+        return 'other';
+      }
+    }
+    @Controller('x') class XController { @Get() get() { return 1; } }
+    const moduleRef = await Test.createTestingModule({ imports: [CorsModule.forRoot()], controllers: [XController] }).compile();
+    const app = moduleRef.createNestApplication(new OtherAdapter(), { logger: false });
+    await expect(app.init()).rejects.toThrow("nestjs-route-cors supports the express adapter; this app uses 'other'");
+    await app.close();
+  });
+});
