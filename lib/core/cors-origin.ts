@@ -187,10 +187,11 @@ const SERIALIZED_ORIGIN = /^([a-z][a-z0-9+.-]*):\/\/([a-z0-9_-]+(?:\.[a-z0-9_-]+
  */
 function execSerializedOrigin(origin: string): RegExpExecArray | null {
   const m = SERIALIZED_ORIGIN.exec(origin);
-  return m !== null && m[3] !== undefined && DEFAULT_PORTS[m[1]] === m[3] ? null : m;
+  if (m === null || m[3] === undefined) return m;
+  return DEFAULT_PORTS[m[1]] === m[3] || Number(m[3]) > 65535 ? null : m;
 }
 
-/** True for a browser-serialized origin (what a browser sends; never 'null', never a list). */
+/** True for a browser-serialized origin (what a browser sends; never 'null', never a list, no default port). */
 export function isSerializedOrigin(origin: string): boolean {
-  return origin.length <= MAX_ORIGIN_LENGTH && SERIALIZED_ORIGIN.test(origin);
+  return origin.length <= MAX_ORIGIN_LENGTH && execSerializedOrigin(origin) !== null;
 }

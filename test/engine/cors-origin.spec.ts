@@ -83,3 +83,18 @@ describe('OriginMatcher', () => {
     expect(matcher.matches(origin)).toBe(expected);
   });
 });
+
+describe('isSerializedOrigin', () => {
+  it.each([
+    ['https://shop.example', true],
+    ['http://localhost:3000', true],
+    ['https://shop.example:443', false],
+    ['http://shop.example:80', false],
+    ['https://shop.example:99999', false],
+    ['https://Shop.example', false],
+    ['null', false],
+  ])('%s → %s', async (origin, expected) => {
+    const { isSerializedOrigin } = await import('../../lib/core/cors-origin.js');
+    expect(isSerializedOrigin(origin)).toBe(expected);
+  });
+});
