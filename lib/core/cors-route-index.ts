@@ -41,13 +41,13 @@ export class RouteGroup<T = unknown> {
 
   /** The entry Express would run for this method: the first registered that matches it (HEAD falls back to GET). */
   forMethod(method: string, hostname?: string): RouteEntry<T> | undefined {
-    let getFallback: RouteEntry<T> | undefined;
+    // Express 5: each Nest handler is its own route; a route without HEAD serves HEAD with its GET handler.
+    const head = method === 'HEAD';
     for (const e of this.entries) {
       if (e.hosts !== undefined && !hostMatches(e.hosts, hostname)) continue;
-      if (e.method === method || e.method === 'ALL') return e;
-      if (method === 'HEAD' && e.method === 'GET' && getFallback === undefined) getFallback = e;
+      if (e.method === method || e.method === 'ALL' || (head && e.method === 'GET')) return e;
     }
-    return getFallback;
+    return undefined;
   }
 
   /** Every method routed here whose handler shares `entry`'s policy and is granted by it (never an unrouted one). */

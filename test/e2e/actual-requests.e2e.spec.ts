@@ -133,3 +133,20 @@ describe('a route with no origin anywhere', () => {
     await app.close();
   });
 });
+
+describe('HEAD', () => {
+  it('is served by the first registered GET or HEAD handler, as Express routes it', async () => {
+    const { Head } = await import('@nestjs/common');
+    @Controller('file')
+    class FileController {
+      @Get() @Cors({ origin: 'https://a.example' }) get() { return 'get'; }
+      @Head() @Cors({ origin: 'https://b.example' }) head() { return ''; }
+    }
+    const app = await createApp({ imports: [CorsModule.forRoot()], controllers: [FileController] });
+    const a = await http(app).head('/file').set('Origin', 'https://a.example').expect(200);
+    expect(a.headers['access-control-allow-origin']).toBe('https://a.example');
+    const b = await http(app).head('/file').set('Origin', 'https://b.example').expect(200);
+    expectNoCors(b);
+    await app.close();
+  });
+});
