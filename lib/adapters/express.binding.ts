@@ -53,6 +53,16 @@ function varyOrigin(res: ServerResponse): void {
  */
 function writeHeadKeepingVary(this: ServerResponse, ...args: unknown[]): ServerResponse {
   varyOrigin(this);
+  // writeHead(status, { Vary: … }) would replace the header again: keep Origin in that value too.
+  const last = args[args.length - 1];
+  if (args.length > 1 && last !== null && typeof last === 'object' && !Array.isArray(last)) {
+    const headers = last as Record<string, unknown>;
+    const key = Object.keys(headers).find((k) => k.toLowerCase() === 'vary');
+    if (key !== undefined) {
+      const value = Array.isArray(headers[key]) ? (headers[key] as unknown[]).join(', ') : String(headers[key]);
+      if (!hasOriginToken(value)) args[args.length - 1] = { ...headers, [key]: value === '' ? 'Origin' : `${value}, Origin` };
+    }
+  }
   return ((Object.getPrototypeOf(this) as ServerResponse).writeHead as WriteHead).apply(this, args);
 }
 

@@ -27,6 +27,10 @@ class DefaultsController {
     res.setHeader('Vary', 'Accept-Language'); // replaces whatever was there
     res.send('manual');
   }
+  @Get('write-head') writeHead(@Res() res: Response) {
+    res.writeHead(200, { Vary: 'Accept-Encoding', 'Content-Type': 'text/plain' });
+    res.end('raw');
+  }
   @Get('append') append(@Res() res: Response) {
     res.vary('Accept-Encoding');
     res.send('append');
@@ -104,6 +108,12 @@ describe('actual requests', () => {
   it('keeps Origin in Vary when the handler replaces the header', async () => {
     const res = await http(app).get('/defaults/manual').set('Origin', APP).expect(200);
     expect(varyOf(res).sort()).toEqual(['accept-language', 'origin']);
+  });
+
+  it('keeps Origin in Vary when the handler passes Vary to writeHead', async () => {
+    const res = await http(app).get('/defaults/write-head').set('Origin', APP).expect(200, 'raw');
+    expect(varyOf(res).sort()).toEqual(['accept-encoding', 'origin']);
+    expect(res.headers['access-control-allow-origin']).toBe(APP);
   });
 
   it('does not duplicate Origin when the handler appends to Vary', async () => {
