@@ -130,7 +130,8 @@ export async function runHttpBench(opts: HttpBenchOptions): Promise<{ pairs: Pai
   const servers = new Map<ConfigId, BenchServer[]>();
   for (const config of configs) {
     const replicas: BenchServer[] = [];
-    for (let r = 0; r < REPLICAS; r++) replicas.push(await BenchServer.start(config, r));
+    // No memory reducer: its GC fires seconds after a server goes idle, on the core the next pair is measured on.
+    for (let r = 0; r < REPLICAS; r++) replicas.push(await BenchServer.start(config, r, ['--no-memory-reducer']));
     servers.set(config, replicas);
   }
   const loaders = [await BenchLoader.start(), await BenchLoader.start()];
