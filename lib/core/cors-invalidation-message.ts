@@ -20,3 +20,18 @@ export function decodeInvalidation(payload: string | undefined, self: string): {
   if (from === self) return null;
   return { origin: typeof origin === 'string' ? origin : undefined };
 }
+
+/** Hands a channel message to `listener`: foreign payloads and this replica's own are dropped; never throws. */
+export function deliverInvalidation(
+  payload: string | undefined,
+  self: string,
+  listener: ((origin: string | undefined) => void) | null | undefined,
+): void {
+  const message = listener ? decodeInvalidation(payload, self) : null;
+  if (message === null) return;
+  try {
+    listener!(message.origin);
+  } catch {
+    // A listener that throws must not take down the driver's event handler (and with it the process).
+  }
+}

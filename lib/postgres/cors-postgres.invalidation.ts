@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { ClientConfig } from 'pg';
 import type { CorsInvalidationTransport } from '../cors.interfaces.js';
-import { decodeInvalidation, encodeInvalidation } from '../core/cors-invalidation-message.js';
+import { deliverInvalidation, encodeInvalidation } from '../core/cors-invalidation-message.js';
 
 export interface PostgresCorsInvalidationOptions {
   /** `postgres://user@host:5432/db`; or pass `client` settings instead. */
@@ -95,14 +95,7 @@ export class PostgresCorsInvalidation implements CorsInvalidationTransport {
   }
 
   private receive(channel: string, payload: string | undefined): void {
-    if (channel !== this.channel || !this.listener) return;
-    const message = decodeInvalidation(payload, this.id);
-    if (message === null) return;
-    try {
-      this.listener(message.origin);
-    } catch {
-      // The cache never throws; a listener that does must not take down the connection's event loop.
-    }
+    if (channel === this.channel) deliverInvalidation(payload, this.id, this.listener);
   }
 
   private lost(client: pg.Client, error: Error): void {

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import type { CorsInvalidationTransport } from '../cors.interfaces.js';
-import { decodeInvalidation, encodeInvalidation } from '../core/cors-invalidation-message.js';
+import { deliverInvalidation, encodeInvalidation } from '../core/cors-invalidation-message.js';
 
 export interface RedisCorsInvalidationOptions {
   /** `redis://host:6379/0`; or pass `redis` settings, or a `connection` of your own. */
@@ -81,14 +81,7 @@ export class RedisCorsInvalidation implements CorsInvalidationTransport {
   }
 
   private receive(channel: string, payload: string): void {
-    if (channel !== this.channel || !this.listener) return;
-    const message = decodeInvalidation(payload, this.id);
-    if (message === null) return;
-    try {
-      this.listener(message.origin);
-    } catch {
-      // The cache never throws; a listener that does must not take down the connection's event loop.
-    }
+    if (channel === this.channel) deliverInvalidation(payload, this.id, this.listener);
   }
 
   private report(error: Error): void {

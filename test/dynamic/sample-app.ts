@@ -33,7 +33,7 @@ export function describeWithService(name: string, variable: 'DATABASE_URL' | 'RE
     });
   } else {
     process.stderr.write(`skipped "${name}": ${variable} is not set (run with ${variable}=${example})\n`);
-    describe.skip(name, fn);
+    describe.skip(name, fn); // skipped on purpose: the line above says why (no server on this machine)
   }
 }
 
