@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the engine micro-benchmark, the request hook alone, the memory check, then the paired HTTP benchmark; one table on
- * stdout, bench/results/latest.json (for tracking) and bench/results/latest.md (for the README).
+ * stdout, bench/results/latest.json (for tracking) and bench/results/latest.md (for docs/benchmarks.md).
  *
  * Environment: BENCH_ROUNDS (4; a multiple of 4 balances the processes), BENCH_SECONDS (1.75 per pair and round), BENCH_WARMUP (0.5),
  * BENCH_CONNECTIONS (10), BENCH_SETTLE_MS (300, pause before each pair), BENCH_ONLY (engine,hook,memory,http), BENCH_CONFIGS (nest,defaults,merged,large,resolver),

@@ -1,4 +1,4 @@
-// Screenshot of the playground after "Run all", for the README:
+// Screenshot of the playground after "Run all", for docs/testing.md:
 //   npm run start:sample   (in another terminal)
 //   node sample/playground/screenshot.mjs [http://localhost:3001] [docs/playground.png]
 import { chromium } from 'playwright-core';
