@@ -3,6 +3,7 @@ import { HttpAdapterHost, ModuleRef, ModulesContainer } from '@nestjs/core';
 import { CorsConfigError } from './cors-config.error.js';
 import { CORS_MODULE_OPTIONS } from './cors.module-definition.js';
 import { CorsModuleOptions, defaultPolicyOf } from './cors.interfaces.js';
+import { applicationConfigOf, loadNestInternals } from './cors-nest.internals.js';
 import { buildRouteTable, CorsRouteInfo } from './cors-route-table.js';
 import { CompileContext, OriginDecider } from './core/cors-compiler.js';
 import { actualHeaders, decidePreflight, isOriginAllowed } from './core/cors-engine.js';
@@ -83,9 +84,10 @@ export class CorsPolicyService implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const config = (this.moduleRef as any).container?.applicationConfig;
-    if (!config) throw new Error('nestjs-route-cors: cannot read the application config (unsupported @nestjs/core version)');
+    const config = applicationConfigOf(this.moduleRef);
+    const nest = await loadNestInternals();
     const { index, problems } = buildRouteTable({
+      nest,
       modules: this.modules,
       config,
       adapterHost: this.adapterHost,

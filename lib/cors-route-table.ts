@@ -4,16 +4,12 @@
  * `@Cors` with its controller's and the module defaults, and compiles every policy once.
  */
 import { RequestMethod, Type, VersioningType } from '@nestjs/common';
-import { HOST_METADATA, MODULE_PATH, VERSION_METADATA } from '@nestjs/common/constants.js';
-import { addLeadingSlash } from '@nestjs/common/internal';
 import { HttpAdapterHost, MetadataScanner, ModulesContainer } from '@nestjs/core';
 import type { ApplicationConfig } from '@nestjs/core';
-import { PathsExplorer } from '@nestjs/core/router/paths-explorer.js';
-import { RoutePathFactory } from '@nestjs/core/router/route-path-factory.js';
-import { RouteSpecificitySorter } from '@nestjs/core/router/route-specificity-sorter.js';
 import { pathToRegexp } from 'path-to-regexp';
 import { CORS_POLICY_METADATA } from './cors.constants.js';
 import { CorsModuleOptions, defaultPolicyOf } from './cors.interfaces.js';
+import { NestInternals, resolvesBySpecificity } from './cors-nest.internals.js';
 import { CompileContext, CompiledPolicy, compilePolicy, CorsProblem } from './core/cors-compiler.js';
 import { CorsPolicy, mergePolicies } from './core/cors-policy.js';
 import { CorsRouteIndex, RouteEntry } from './core/cors-route-index.js';
@@ -32,6 +28,8 @@ export interface CorsRouteTableInput {
   adapterHost: HttpAdapterHost;
   defaults: CorsModuleOptions;
   ctx: CompileContext;
+  /** What the table reads of Nest's internals (`loadNestInternals()`). */
+  nest: NestInternals;
 }
 
 export interface CorsRouteTableResult {
@@ -39,12 +37,13 @@ export interface CorsRouteTableResult {
   problems: CorsProblem[];
 }
 
-export function buildRouteTable({ modules, config, adapterHost, defaults: options, ctx }: CorsRouteTableInput): CorsRouteTableResult {
+export function buildRouteTable({ modules, config, adapterHost, defaults: options, ctx, nest }: CorsRouteTableInput): CorsRouteTableResult {
   // Module settings (originCache, invalidation) are not policy fields: only the default policy is merged.
   const defaults = defaultPolicyOf(options);
   const adapter = adapterHost.httpAdapter as any;
-  const pathFactory = new RoutePathFactory(config);
-  const pathsExplorer = new PathsExplorer(new MetadataScanner());
+  const { HOST_METADATA, MODULE_PATH, VERSION_METADATA, addLeadingSlash } = nest;
+  const pathFactory = new nest.RoutePathFactory(config);
+  const pathsExplorer = new nest.PathsExplorer(new MetadataScanner());
   const globalPrefix = addLeadingSlash(config.getGlobalPrefix());
   const versioning = config.getVersioning();
   const problems: CorsProblem[] = [];
@@ -64,7 +63,7 @@ export function buildRouteTable({ modules, config, adapterHost, defaults: option
       const controllerVersion = versioning
         ? (Reflect.getMetadata(VERSION_METADATA, metatype) ?? versioning.defaultVersion)
         : undefined;
-      const ctrlPaths = toPaths(Reflect.getMetadata('path', metatype));
+      const ctrlPaths = toPaths(Reflect.getMetadata('path', metatype), addLeadingSlash);
       for (const ctrlPath of ctrlPaths) {
         for (const route of pathsExplorer.scanForPaths(wrapper.instance as object)) {
           const handlerPolicy = Reflect.getMetadata(CORS_POLICY_METADATA, route.targetCallback) as CorsPolicy | false | undefined;
@@ -135,8 +134,8 @@ export function buildRouteTable({ modules, config, adapterHost, defaults: option
   }
 
   const adapterIsOrderSensitive = adapter?.isRouteOrderSensitive?.() ?? true;
-  if ((config as any).getRouteResolutionStrategy?.() === 'specificity' && adapterIsOrderSensitive) {
-    entries = RouteSpecificitySorter.sort(entries as any) as unknown as RouteEntry<CorsRouteInfo>[];
+  if (nest.sortBySpecificity !== null && resolvesBySpecificity(config) && adapterIsOrderSensitive) {
+    entries = nest.sortBySpecificity(entries);
   }
   const matching = adapter?.getRouteMatchingOptions?.() ?? { caseSensitive: false, ignoreTrailingSlash: true };
   return {
@@ -149,7 +148,7 @@ export function buildRouteTable({ modules, config, adapterHost, defaults: option
 }
 
 /** The controller's paths as Nest's router reads them (`{/` optional segments keep their form). */
-function toPaths(value: string | string[] | undefined): string[] {
+function toPaths(value: string | string[] | undefined, addLeadingSlash: NestInternals['addLeadingSlash']): string[] {
   const list = value === undefined ? ['/'] : Array.isArray(value) ? value : [value];
   return list.map((p) => addLeadingSlash(p));
 }

@@ -1,0 +1,124 @@
+/**
+ * Every read of Nest's internals, in one place: what the library needs to rebuild the route table the way Nest's
+ * router registers it, and which is not part of Nest's public API. Each read names the versions it was checked on.
+ * Nothing else in the library imports a deep `@nestjs/*` path or reaches into Nest's objects.
+ *
+ * The deep modules are loaded with `import()` when the module initializes, not at load time: an app on a Nest
+ * version that moved one of them gets a CorsNestVersionError naming the supported versions, instead of a bare
+ * "Cannot find module" while its imports are still being evaluated. Nest 11 is CommonJS (no `exports` map, deep
+ * paths resolve as files); Nest 12 is ESM with an `exports` map that maps `./*.js` to its files. The same
+ * specifiers work in both, from the ESM and from the CommonJS build of this package.
+ */
+import type { ModuleRef } from '@nestjs/core';
+import type { ApplicationConfig } from '@nestjs/core';
+import type { PathsExplorer } from '@nestjs/core/router/paths-explorer.js';
+import type { RoutePathFactory } from '@nestjs/core/router/route-path-factory.js';
+
+/** The majors of `@nestjs/common` and `@nestjs/core` this package runs on (and its peer dependency ranges say). */
+export const SUPPORTED_NEST_VERSIONS = '11 and 12';
+
+/** Thrown at bootstrap when the app's Nest lacks something the library reads. */
+export class CorsNestVersionError extends Error {
+  constructor(what: string, cause?: unknown) {
+    super(
+      `nestjs-route-cors supports NestJS ${SUPPORTED_NEST_VERSIONS} (@nestjs/common and @nestjs/core); ` +
+        `this app's Nest does not provide ${what}. Use @nestjs/core 11.x or 12.x, or a version of nestjs-route-cors that supports yours` +
+        (cause instanceof Error ? ` (${cause.message})` : ''),
+    );
+    this.name = 'CorsNestVersionError';
+  }
+}
+
+type Sortable = { path: string; requestMethod?: unknown };
+
+export interface NestInternals {
+  /** `HOST_METADATA`, `MODULE_PATH`, `VERSION_METADATA` of `@nestjs/common/constants.js` ('host', '__module_path__', '__version__' in 11.2.10 and 12.5.1). */
+  readonly HOST_METADATA: string;
+  readonly MODULE_PATH: string;
+  readonly VERSION_METADATA: string;
+  /** `addLeadingSlash` of `@nestjs/common/utils/shared.utils.js`: keeps `{/` optional leading segments (same code in 11.2.10 and 12.5.1). */
+  readonly addLeadingSlash: (path: string | undefined) => string;
+  /** `RoutePathFactory(config).create(metadata, method)`: the full paths of a handler (same signature in 11.2.10 and 12.5.1). */
+  readonly RoutePathFactory: new (config: ApplicationConfig) => RoutePathFactory;
+  /** `PathsExplorer(scanner).scanForPaths(instance)`: a controller's handlers with method, paths and version (11.2.10, 12.5.1). */
+  readonly PathsExplorer: new (scanner: unknown) => PathsExplorer;
+  /**
+   * `RouteSpecificitySorter.sort(routes)` when the app asked for `routeResolution: 'specificity'`: new in Nest 12
+   * (12.5.1 checked); Nest 11 has neither the option nor the sorter, so routes keep declaration order there.
+   */
+  readonly sortBySpecificity: (<T extends Sortable>(routes: T[]) => T[]) | null;
+}
+
+let loading: Promise<NestInternals> | null = null;
+
+/** Loads and checks the internals once per process. */
+export function loadNestInternals(): Promise<NestInternals> {
+  return (loading ??= load());
+}
+
+async function need<T>(specifier: string, pick: (module: Record<string, unknown>) => T | undefined, what: string): Promise<T> {
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(specifier)) as Record<string, unknown>;
+  } catch (error) {
+    throw new CorsNestVersionError(`${specifier}`, error);
+  }
+  const value = pick(module);
+  if (value === undefined || value === null) throw new CorsNestVersionError(`${what} in ${specifier}`);
+  return value;
+}
+
+async function load(): Promise<NestInternals> {
+  const [constants, addLeadingSlash, RoutePathFactory, PathsExplorer] = await Promise.all([
+    need(
+      '@nestjs/common/constants.js',
+      (m) => (typeof m.HOST_METADATA === 'string' && typeof m.MODULE_PATH === 'string' && typeof m.VERSION_METADATA === 'string' ? m : undefined),
+      'HOST_METADATA, MODULE_PATH and VERSION_METADATA',
+    ),
+    need('@nestjs/common/utils/shared.utils.js', (m) => fn(m.addLeadingSlash), 'addLeadingSlash'),
+    need('@nestjs/core/router/route-path-factory.js', (m) => fn(m.RoutePathFactory), 'RoutePathFactory'),
+    need('@nestjs/core/router/paths-explorer.js', (m) => fn(m.PathsExplorer), 'PathsExplorer'),
+  ]);
+  let sortBySpecificity: NestInternals['sortBySpecificity'] = null;
+  try {
+    const m = (await import('@nestjs/core/router/route-specificity-sorter.js')) as { RouteSpecificitySorter?: { sort?: unknown } };
+    const sorter = m.RouteSpecificitySorter;
+    if (sorter && typeof sorter.sort === 'function') sortBySpecificity = (routes) => (sorter.sort as (r: unknown[]) => never)(routes);
+  } catch {
+    // Nest 11: no specificity resolution (checked 11.2.10).
+  }
+  return {
+    HOST_METADATA: constants.HOST_METADATA as string,
+    MODULE_PATH: constants.MODULE_PATH as string,
+    VERSION_METADATA: constants.VERSION_METADATA as string,
+    addLeadingSlash: addLeadingSlash as NestInternals['addLeadingSlash'],
+    RoutePathFactory: RoutePathFactory as NestInternals['RoutePathFactory'],
+    PathsExplorer: PathsExplorer as NestInternals['PathsExplorer'],
+    sortBySpecificity,
+  };
+}
+
+function fn(value: unknown): unknown {
+  return typeof value === 'function' ? value : undefined;
+}
+
+/**
+ * The application config (global prefix and its exclusions, versioning): `ModuleRef` holds the container
+ * (`moduleRef.container`, a protected field), whose `applicationConfig` getter returns it. Same in 11.2.10 and 12.5.1.
+ */
+export function applicationConfigOf(moduleRef: ModuleRef): ApplicationConfig {
+  const config = (moduleRef as unknown as { container?: { applicationConfig?: ApplicationConfig } }).container?.applicationConfig;
+  if (!config || typeof config.getGlobalPrefix !== 'function' || typeof config.getVersioning !== 'function') {
+    throw new CorsNestVersionError('the application config (ModuleRef.container.applicationConfig)');
+  }
+  return config;
+}
+
+/**
+ * `routeResolution: 'specificity'` (`ApplicationConfig.getRouteResolutionStrategy()`, Nest 12.5.1); absent in Nest
+ * 11.2.10, where routes always match in declaration order.
+ */
+export function resolvesBySpecificity(config: ApplicationConfig): boolean {
+  const read = (config as unknown as { getRouteResolutionStrategy?: () => string | undefined }).getRouteResolutionStrategy;
+  return typeof read === 'function' && read.call(config) === 'specificity';
+}
