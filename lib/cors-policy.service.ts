@@ -4,6 +4,7 @@ import { CorsConfigError } from './cors-config.error.js';
 import { CORS_MODULE_OPTIONS } from './cors.module-definition.js';
 import { CorsModuleOptions, defaultPolicyOf } from './cors.interfaces.js';
 import { applicationConfigOf, loadNestInternals } from './cors-nest.internals.js';
+import { moduleOptionsProblems } from './cors-module-options.validator.js';
 import { buildRouteTable, CorsRouteInfo } from './cors-route-table.js';
 import { CompileContext, OriginDecider } from './core/cors-compiler.js';
 import { actualHeaders, decidePreflight, isOriginAllowed } from './core/cors-engine.js';
@@ -86,15 +87,21 @@ export class CorsPolicyService implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     const config = applicationConfigOf(this.moduleRef);
     const nest = await loadNestInternals();
+    // The module's own problems and every route's, in one error: a bad default must not hide a bad @Cors until the
+    // next restart. Routes are still built on bad defaults; a problem they only inherit is reported once, here.
+    const defaultProblems = moduleOptionsProblems(this.options);
+    const defaults = defaultPolicyOf(this.options);
     const { index, problems } = buildRouteTable({
       nest,
       modules: this.modules,
       config,
       adapterHost: this.adapterHost,
-      defaults: defaultPolicyOf(this.options),
+      defaults: defaultProblems.some((p) => p.field === '(policy)') ? {} : defaults,
       ctx: this.compileContext(),
+      inheritedProblems: defaultProblems,
     });
-    if (problems.length > 0) throw new CorsConfigError(problems);
+    const all = [...defaultProblems, ...problems];
+    if (all.length > 0) throw new CorsConfigError(all);
     this.index = index;
     const transport = this.options?.invalidation;
     if (transport) {

@@ -30,6 +30,11 @@ export interface CorsRouteTableInput {
   ctx: CompileContext;
   /** What the table reads of Nest's internals (`loadNestInternals()`). */
   nest: NestInternals;
+  /**
+   * Problems already reported for the module defaults: a route that only inherits the faulty field (its decorators
+   * do not set it) is not reported again for it.
+   */
+  inheritedProblems?: readonly CorsProblem[];
 }
 
 export interface CorsRouteTableResult {
@@ -37,7 +42,7 @@ export interface CorsRouteTableResult {
   problems: CorsProblem[];
 }
 
-export function buildRouteTable({ modules, config, adapterHost, defaults: options, ctx, nest }: CorsRouteTableInput): CorsRouteTableResult {
+export function buildRouteTable({ modules, config, adapterHost, defaults: options, ctx, nest, inheritedProblems = [] }: CorsRouteTableInput): CorsRouteTableResult {
   // Module settings (originCache, invalidation) are not policy fields: only the default policy is merged.
   const defaults = defaultPolicyOf(options);
   const adapter = adapterHost.httpAdapter as any;
@@ -47,7 +52,7 @@ export function buildRouteTable({ modules, config, adapterHost, defaults: option
   const globalPrefix = addLeadingSlash(config.getGlobalPrefix());
   const versioning = config.getVersioning();
   const problems: CorsProblem[] = [];
-  const compiled = new Map<string, { policy: CompiledPolicy | null; problems: CorsProblem[]; routes: string[] }>();
+  const compiled = new Map<string, { policy: CompiledPolicy | null; problems: CorsProblem[]; routes: string[]; ownFields: Set<string> }>();
   const signatures = new Signatures();
   let entries: RouteEntry<CorsRouteInfo>[] = [];
 
@@ -91,8 +96,9 @@ export function buildRouteTable({ modules, config, adapterHost, defaults: option
                 if (merged.origin !== undefined) {
                   const key = signatures.of(merged);
                   let result = compiled.get(key);
-                  if (!result) compiled.set(key, (result = { ...compilePolicy(merged, label, ctx), routes: [] }));
+                  if (!result) compiled.set(key, (result = { ...compilePolicy(merged, label, ctx), routes: [], ownFields: new Set() }));
                   result.routes.push(label);
+                  for (const layer of [classPolicy, handlerPolicy]) if (layer) for (const f of Object.keys(layer)) result.ownFields.add(f);
                   policy = result.policy;
                 }
               }
@@ -111,9 +117,14 @@ export function buildRouteTable({ modules, config, adapterHost, defaults: option
   }
 
   // One policy used by many routes is reported once, naming its routes.
-  for (const { problems: found, routes } of compiled.values()) {
+  for (const { problems: found, routes, ownFields } of compiled.values()) {
     const where = routes.length > 1 ? `${routes[0]} (and ${routes.length - 1} more route${routes.length > 2 ? 's' : ''})` : routes[0];
-    for (const problem of found) problems.push({ ...problem, route: where });
+    for (const problem of found) {
+      const inherited =
+        !ownFields.has(problem.field) &&
+        inheritedProblems.some((p) => p.field === problem.field && p.value === problem.value && p.reason === problem.reason);
+      if (!inherited) problems.push({ ...problem, route: where });
+    }
   }
 
   // Header, media-type and custom versioning put several handlers on one method and path: the browser's

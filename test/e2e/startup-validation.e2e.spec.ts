@@ -83,24 +83,80 @@ describe('startup validation', () => {
     await app.close();
   });
 
-  it('rejects bad module defaults when the module is built (forRoot)', async () => {
-    await expect(
-      Test.createTestingModule({ imports: [CorsModule.forRoot({ origin: '*', credentials: true })] }).compile(),
-    ).rejects.toThrow(/CorsModule.forRoot: origin = '\*': credentials cannot be used/);
+  it('rejects bad module defaults at bootstrap (forRoot)', async () => {
+    const error = await bootstrapError({ imports: [CorsModule.forRoot({ origin: '*', credentials: true })] });
+    expect(error).toBeInstanceOf(CorsConfigError);
+    expect(error.message).toMatch(/CorsModule.forRoot: origin = '\*': credentials cannot be used/);
   });
 
   it('rejects bad defaults from forRootAsync factories too', async () => {
-    await expect(
-      Test.createTestingModule({
-        imports: [CorsModule.forRootAsync({ useFactory: async () => ({ origin: 'https://app.example.com/', maxAge: -1 }) })],
-      }).compile(),
-    ).rejects.toThrow(CorsConfigError);
+    const error = await bootstrapError({
+      imports: [CorsModule.forRootAsync({ useFactory: async () => ({ origin: 'https://app.example.com/', maxAge: -1 }) })],
+    });
+    expect(error).toBeInstanceOf(CorsConfigError);
+    expect(error.errors.map((e) => e.field).sort()).toEqual(['maxAge', 'origin']);
   });
 
   it('names unknown options', async () => {
-    await expect(
-      Test.createTestingModule({ imports: [CorsModule.forRoot({ origins: ['https://a.example'] } as never)] }).compile(),
-    ).rejects.toThrow(/unknown option 'origins'/);
+    const error = await bootstrapError({ imports: [CorsModule.forRoot({ origins: ['https://a.example'] } as never)] });
+    expect(error.message).toMatch(/unknown option 'origins'/);
+  });
+
+  describe('module defaults and routes, in one error', () => {
+    @Controller('evil')
+    class EvilController {
+      @Get() @Cors({ origin: /evil/ }) get() { return 1; }
+    }
+    @Controller('inherits')
+    class InheritsController {
+      @Get() a() { return 1; }
+      @Post() @Cors({ credentials: true }) b() { return 1; }
+      @Put() @Cors({ maxAge: 90000 }) c() { return 1; }
+    }
+    const metadata = (defaults: ReturnType<typeof CorsModule.forRoot>) => ({ imports: [defaults], controllers: [EvilController, InheritsController] });
+    const badDefaults = { origin: ['http://a.test/'], maxAge: -1, originCache: { ttl: -5 } };
+
+    function expectOneErrorForAll(error: CorsConfigError) {
+      expect(error).toBeInstanceOf(CorsConfigError);
+      const summary = error.errors.map((e) => `${e.route} | ${e.field} | ${e.value}`);
+      expect(summary).toEqual([
+        "CorsModule.forRoot | origin | 'http://a.test/'",
+        'CorsModule.forRoot | maxAge | -1',
+        'CorsModule.forRoot | originCache.ttl | -5',
+        'EvilController.get GET /evil | origin | /evil/',
+        // its own maxAge is wrong; the inherited origin is reported once, under the defaults
+        'InheritsController.c PUT /inherits | maxAge | 90000',
+      ]);
+      // Each problem says how to fix it.
+      expect(error.errors[0].reason).toMatch(/use 'http:\/\/a.test'/);
+      expect(error.errors[1].reason).toMatch(/0 to 86400/);
+      expect(error.errors[3].reason).toMatch(/anchor it as \/\^…\$\//);
+      expect(error.message.split('\n')).toHaveLength(error.errors.length + 1);
+      expect(error.message).toContain("Invalid CORS configuration (5 problems)");
+    }
+
+    it('forRoot: the defaults\' problems and a handler\'s bad @Cors are reported together', async () => {
+      expectOneErrorForAll(await bootstrapError(metadata(CorsModule.forRoot(badDefaults as never))));
+    });
+
+    it('forRootAsync: the same, at bootstrap', async () => {
+      expectOneErrorForAll(await bootstrapError(metadata(CorsModule.forRootAsync({ useFactory: async () => badDefaults as never }))));
+    });
+
+    it('a route that sets the faulty field itself is reported; one that overrides it with a good value is not', async () => {
+      @Controller('own')
+      class OwnController {
+        @Get('same') @Cors({ maxAge: -1 }) same() { return 1; }
+        @Get('fixed') @Cors({ maxAge: 60, origin: 'https://ok.example' }) fixed() { return 1; }
+      }
+      const error = await bootstrapError({ imports: [CorsModule.forRoot({ origin: 'https://app.example.com', maxAge: -1 })], controllers: [OwnController] });
+      expect(error.errors.map((e) => `${e.route} | ${e.field}`)).toEqual(['CorsModule.forRoot | maxAge', 'OwnController.same GET /own/same | maxAge']);
+    });
+
+    it('a default that is not an object is one problem, and the routes are still checked', async () => {
+      const error = await bootstrapError({ imports: [CorsModule.forRoot('https://a.example' as never)], controllers: [EvilController] });
+      expect(error.errors.map((e) => `${e.route} | ${e.field}`)).toEqual(['CorsModule.forRoot | (policy)', 'EvilController.get GET /evil | origin']);
+    });
   });
 
   it('requires resolver classes to be providers', async () => {

@@ -1,0 +1,43 @@
+import type { CorsModuleOptions } from './cors.interfaces.js';
+import { defaultPolicyOf } from './cors.interfaces.js';
+import { compilePolicy, CorsProblem } from './core/cors-compiler.js';
+import { originCacheProblems } from './core/cors-origin-cache.js';
+
+const NOT_AN_OBJECT = {
+  field: '(policy)',
+  reason: "the module defaults are an object such as CorsModule.forRoot({ origin: ['https://app.example.com'] })",
+};
+
+/** What the problems of the module defaults are reported under. */
+export const DEFAULTS_ROUTE = 'CorsModule.forRoot';
+
+/**
+ * Every problem of the module options (the default policy and the module settings), each with its fix. Not thrown
+ * here: `CorsPolicyService` reports them together with the routes' problems, in one `CorsConfigError`.
+ */
+export function moduleOptionsProblems(options: CorsModuleOptions | undefined | null): CorsProblem[] {
+  if (options === undefined || options === null) return [];
+  // forRoot('https://a.example') reaches us spread into { 0: 'h', 1: 't', … } by Nest's module builder.
+  const keys = typeof options === 'object' ? Object.keys(options) : [];
+  if (typeof options !== 'object' || Array.isArray(options) || (keys.length > 0 && keys.every((k) => /^\d+$/.test(k)))) {
+    const value = typeof options === 'object' && !Array.isArray(options) ? Object.values(options).join('') : options;
+    return [{ route: DEFAULTS_ROUTE, ...NOT_AN_OBJECT, value: typeof value === 'string' ? `'${value}'` : String(value) }];
+  }
+  // Resolver classes are checked when the routes are built (they must be providers); here only their shape matters.
+  const { problems } = compilePolicy(defaultPolicyOf(options), DEFAULTS_ROUTE, { resolveClass: () => () => false });
+  const all: CorsProblem[] = [...problems];
+  for (const p of originCacheProblems(options.originCache)) all.push({ route: DEFAULTS_ROUTE, ...p });
+  const transport = options.invalidation as unknown;
+  if (
+    transport !== undefined &&
+    !(transport && ['subscribe', 'publish', 'close'].every((m) => typeof (transport as Record<string, unknown>)[m] === 'function'))
+  ) {
+    all.push({
+      route: DEFAULTS_ROUTE,
+      field: 'invalidation',
+      value: String(transport),
+      reason: "invalidation is a transport such as new PostgresCorsInvalidation({ connectionString }) from 'nestjs-route-cors/postgres'",
+    });
+  }
+  return all;
+}
