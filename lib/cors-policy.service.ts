@@ -14,10 +14,15 @@ import type { CorsRouteIndex } from './core/cors-route-index.js';
 import { SAFELISTED_METHODS } from './core/cors-tokens.js';
 
 export interface CorsRouteDescription {
+  /** 'controller': a handler in Nest's route table; 'path': a pattern of `paths` in the module options. */
+  kind: 'controller' | 'path';
+  /** Upper-case method; 'ALL' for `@All()`, or a path policy that is false or grants `methods: '*'`. */
   method: string;
+  /** The full path as routed (`/api/cats/:id`), or the path policy's pattern (`/static{/*path}`). */
   path: string;
-  controller: string;
-  handler: string;
+  /** The controller class and handler method; null for a path policy. */
+  controller: string | null;
+  handler: string | null;
   /** The merged policy in force, or false when the route sends no CORS headers. */
   policy: Readonly<CorsPolicy> | false;
 }
@@ -37,8 +42,8 @@ export interface CorsEvaluation {
   allowed: boolean;
   /** Why, in a sentence. */
   reason: string;
-  /** The route that serves the request, if any. */
-  route: { controller: string; handler: string; method: string; path: string } | null;
+  /** The route (or path policy) that decides for the request, if any. */
+  route: Pick<CorsRouteDescription, 'kind' | 'controller' | 'handler' | 'method' | 'path'> | null;
   /** Whether a browser sends a preflight first, and what the preflight gets. */
   preflight: { required: boolean; status?: number; headers?: Record<string, string> };
   /** CORS headers on the actual response. */
@@ -97,6 +102,7 @@ export class CorsPolicyService implements OnModuleInit, OnApplicationShutdown {
       config,
       adapterHost: this.adapterHost,
       defaults: defaultProblems.some((p) => p.field === '(policy)') ? {} : defaults,
+      paths: this.options?.paths,
       ctx: this.compileContext(),
       inheritedProblems: defaultProblems,
     });
@@ -168,9 +174,13 @@ export class CorsPolicyService implements OnModuleInit, OnApplicationShutdown {
     };
   }
 
-  /** Every route with its method, full path and the policy in force. */
+  /**
+   * Every route with its method, full path and the policy in force; then every path policy, one row per method it
+   * grants, in the order they are consulted.
+   */
   routes(): CorsRouteDescription[] {
     return this.requireIndex().entries.map((e) => ({
+      kind: e.pathPolicy ? ('path' as const) : ('controller' as const),
       method: e.method,
       path: e.path,
       controller: e.info.controller,
@@ -190,10 +200,14 @@ export class CorsPolicyService implements OnModuleInit, OnApplicationShutdown {
     const result: CorsEvaluation = { allowed: false, reason: '', route: null, preflight: { required }, headers: {} };
     const entry = group?.forMethod(method);
     if (!group || !entry) {
-      result.reason = group ? `no route serves ${method} ${path}` : `no route serves ${path}`;
+      if (!group) result.reason = `no route serves ${path}`;
+      else if (group.hasPathPolicy) result.reason = `${method} is not in the methods of the path policy at ${path}`;
+      else result.reason = `no route serves ${method} ${path}`;
       return result;
     }
-    result.route = { controller: entry.info.controller, handler: entry.info.handler, method: entry.method, path: entry.path };
+    const kind = entry.pathPolicy ? ('path' as const) : ('controller' as const);
+    const where = entry.pathPolicy ? `the path policy '${entry.path}'` : "the route's policy";
+    result.route = { kind, controller: entry.info.controller, handler: entry.info.handler, method: entry.method, path: entry.path };
     if (required) {
       const outcome = await decidePreflight(group, { origin, method, requestHeaders: names.join(',') });
       result.preflight = { required, status: outcome.status, headers: outcome.ok ? Object.fromEntries(outcome.headers) : {} };
@@ -204,7 +218,7 @@ export class CorsPolicyService implements OnModuleInit, OnApplicationShutdown {
     }
     const policy = entry.policy;
     if (!policy) {
-      result.reason = 'CORS is off for this route';
+      result.reason = entry.pathPolicy ? `CORS is off for ${path} (the path policy '${entry.path}' is false)` : 'CORS is off for this route';
       return result;
     }
     if (policy.varyOrigin) result.headers['Vary'] = 'Origin';
@@ -214,7 +228,9 @@ export class CorsPolicyService implements OnModuleInit, OnApplicationShutdown {
     }
     Object.assign(result.headers, Object.fromEntries(actualHeaders(policy, origin)));
     result.allowed = true;
-    result.reason = policy.anyOrigin ? "allowed: the route is open to '*'" : 'allowed: the origin matches the route\'s policy';
+    result.reason = policy.anyOrigin
+      ? `allowed: ${entry.pathPolicy ? `the path policy '${entry.path}'` : 'the route'} is open to '*'`
+      : `allowed: the origin matches ${where}`;
     return result;
   }
 

@@ -12,13 +12,15 @@ import { CorsModuleOptions, defaultPolicyOf } from './cors.interfaces.js';
 import { NestInternals, resolvesBySpecificity } from './cors-nest.internals.js';
 import { CompileContext, CompiledPolicy, compilePolicy, CorsProblem } from './core/cors-compiler.js';
 import { CorsPolicy, mergePolicies } from './core/cors-policy.js';
+import { compilePathPolicies, pathLabel } from './core/cors-paths.js';
 import { CorsRouteIndex, RouteEntry } from './core/cors-route-index.js';
 
 /** What the route table knows about each route (returned by `CorsPolicyService.routes()`). */
 export interface CorsRouteInfo {
-  controller: string;
-  handler: string;
-  /** `AccountController.update PUT /account` */
+  /** The controller class's name; null for a path policy (`paths` in the module options). */
+  controller: string | null;
+  handler: string | null;
+  /** `AccountController.update PUT /account`, or `paths['/graphql'] POST` */
   label: string;
 }
 
@@ -27,6 +29,8 @@ export interface CorsRouteTableInput {
   config: ApplicationConfig;
   adapterHost: HttpAdapterHost;
   defaults: CorsModuleOptions;
+  /** `paths` of the module options: policies for paths outside the controllers. */
+  paths?: unknown;
   ctx: CompileContext;
   /** What the table reads of Nest's internals (`loadNestInternals()`). */
   nest: NestInternals;
@@ -42,7 +46,7 @@ export interface CorsRouteTableResult {
   problems: CorsProblem[];
 }
 
-export function buildRouteTable({ modules, config, adapterHost, defaults: options, ctx, nest, inheritedProblems = [] }: CorsRouteTableInput): CorsRouteTableResult {
+export function buildRouteTable({ modules, config, adapterHost, defaults: options, paths, ctx, nest, inheritedProblems = [] }: CorsRouteTableInput): CorsRouteTableResult {
   // Module settings (originCache, invalidation) are not policy fields: only the default policy is merged.
   const defaults = defaultPolicyOf(options);
   const adapter = adapterHost.httpAdapter as any;
@@ -147,6 +151,30 @@ export function buildRouteTable({ modules, config, adapterHost, defaults: option
   const adapterIsOrderSensitive = adapter?.isRouteOrderSensitive?.() ?? true;
   if (nest.sortBySpecificity !== null && resolvesBySpecificity(config) && adapterIsOrderSensitive) {
     entries = nest.sortBySpecificity(entries);
+  }
+
+  // Path policies come after every controller route: where a controller serves the method at that path, its
+  // policy decides (the route table knows it serves it; a pattern only guesses). Among patterns, the order written.
+  const pathPolicies = compilePathPolicies(paths, defaults, ctx);
+  for (const problem of pathPolicies.problems) {
+    // As for routes: a problem the path only inherits from the defaults is reported once, for the defaults.
+    const own = pathPolicies.ownFields.get(problem.route);
+    const inherited =
+      own !== undefined &&
+      !own.has(problem.field) &&
+      inheritedProblems.some((p) => p.field === problem.field && p.value === problem.value && p.reason === problem.reason);
+    if (!inherited) problems.push(problem);
+  }
+  for (const { pattern, methods, policy } of pathPolicies.paths) {
+    for (const method of methods) {
+      entries.push({
+        method,
+        path: pattern,
+        policy,
+        pathPolicy: true,
+        info: { controller: null, handler: null, label: `${pathLabel(pattern)} ${method}` },
+      });
+    }
   }
   const matching = adapter?.getRouteMatchingOptions?.() ?? { caseSensitive: false, ignoreTrailingSlash: true };
   return {

@@ -1,5 +1,6 @@
 import type { CorsPolicy } from './core/cors-policy.js';
 import type { OriginCacheOptions } from './core/cors-origin-cache.js';
+import type { CorsPathPolicies } from './core/cors-paths.js';
 
 /**
  * Carries cache invalidations between replicas (`nestjs-route-cors/postgres`, `nestjs-route-cors/redis`, or your
@@ -26,10 +27,18 @@ export interface CorsModuleOptions extends CorsPolicy {
   originCache?: OriginCacheOptions | false;
   /** Spreads `CorsPolicyService.invalidate()` to the other replicas. */
   invalidation?: CorsInvalidationTransport;
+  /**
+   * Policies for paths the controllers do not serve: GraphQL, Swagger, static files, `app.use()` mounts
+   * (docs/beyond-controllers.md). Keys are path patterns in Nest 12's syntax (`'/graphql'`, `'/static{/*path}'`),
+   * matched against the path the browser requests: the global prefix is not added. Values are `@Cors()` fields
+   * merged over these defaults, or false. Methods default to GET, HEAD and POST. A controller route at the same
+   * path and method keeps its own policy; among patterns, the first listed that grants the method decides.
+   */
+  paths?: CorsPathPolicies;
 }
 
 /** Options of `CorsModuleOptions` that are module settings, not part of the default policy. */
-export const CORS_MODULE_ONLY_FIELDS: readonly string[] = ['originCache', 'invalidation'];
+export const CORS_MODULE_ONLY_FIELDS: readonly string[] = ['originCache', 'invalidation', 'paths'];
 
 /** The default policy in `options`, without the module-only settings. */
 export function defaultPolicyOf(options: CorsModuleOptions | undefined | null): CorsPolicy {

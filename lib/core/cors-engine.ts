@@ -56,9 +56,13 @@ export function decidePreflight(group: RouteGroup, req: PreflightRequest): Prefl
   const method = req.method;
   if (!isToken(method) || method.length > 32) return refuse('Access-Control-Request-Method is not a method name');
   const entry = group.forMethod(method, req.hostname);
-  if (entry === undefined) return refuse(`${method} is not routed at this path`);
+  if (entry === undefined) {
+    return refuse(group.hasPathPolicy ? `${method} is not in the methods of the path policy` : `${method} is not routed at this path`);
+  }
   const policy = entry.policy;
-  if (policy === null) return refuse('CORS is off for the route serving this method', entry);
+  if (policy === null) {
+    return refuse(entry.pathPolicy ? 'CORS is off for this path (its path policy is false)' : 'CORS is off for the route serving this method', entry);
+  }
   if (policy.methods !== null && !policy.methods.has(method)) return refuse(`${method} is not in the route's methods`, entry);
   const names = parseRequestHeaders(req.requestHeaders);
   if (names === null) return refuse('Access-Control-Request-Headers is malformed or too long', entry);

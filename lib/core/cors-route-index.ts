@@ -17,6 +17,11 @@ export interface RouteEntry<T = unknown> {
   policy: CompiledPolicy | null;
   /** Whatever the caller wants back (e.g. controller and handler names). */
   info: T;
+  /**
+   * The entry comes from a path policy (`paths` in the module options), not from the app's route table: it stands
+   * for whatever serves that path outside the controllers, and its methods are the policy's.
+   */
+  pathPolicy?: boolean;
 }
 
 export interface RouteIndexOptions {
@@ -32,11 +37,14 @@ export class RouteGroup<T = unknown> {
   readonly hostBound: boolean;
   /** Some entry's policy decides origins with a function or resolver (which may read the request). */
   readonly dynamicOrigins: boolean;
+  /** Some entry comes from a path policy. */
+  readonly hasPathPolicy: boolean;
   private readonly allowMethodsCache = new Map<RouteEntry<T>, string>();
 
   constructor(readonly entries: readonly RouteEntry<T>[]) {
     this.hostBound = entries.some((e) => e.hosts !== undefined);
     this.dynamicOrigins = entries.some((e) => e.policy !== null && e.policy.decider !== null);
+    this.hasPathPolicy = entries.some((e) => e.pathPolicy === true);
   }
 
   /** The entry Express would run for this method: the first registered that matches it (HEAD falls back to GET). */

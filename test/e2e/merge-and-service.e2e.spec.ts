@@ -116,6 +116,7 @@ describe('CorsPolicyService', () => {
   it('routes() lists every route with its full path and effective policy', () => {
     const routes = service.routes();
     expect(routes).toContainEqual({
+      kind: 'controller',
       method: 'PUT',
       path: '/api/layers',
       controller: 'LayersController',

@@ -1,0 +1,205 @@
+/**
+ * The whole HTTP surface: CORS from `paths` on what real packages mount outside the controller table — GraphQL
+ * (@nestjs/apollo 14, Apollo Server 5), Swagger (SwaggerModule: /api, /api-json, /api-yaml), static files
+ * (ServeStaticModule, and express.static through app.use()). Per kind: preflight, actual response, refused
+ * origin, Vary; and the responses those packages answer themselves (Apollo's 400s, static 304 and 404).
+ */
+import { Controller, Get, INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import type { ApolloDriverConfig } from '@nestjs/apollo';
+import { ServeStaticModule } from '@nestjs/serve-static';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express from 'express';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CorsModule, CorsPolicyService } from '../../lib/index.js';
+import { SampleApolloDriver } from '../../sample/graphql/apollo-express.driver.js';
+import { corsHeaders, expectNoCors, http, preflight, varyOf } from '../helpers.js';
+
+const APP = 'https://app.example.com';
+const TENANT = 'https://tenant.example';
+const EVIL = 'https://evil.example';
+const ANYONE = 'https://docs-viewer.example';
+
+@Controller('cats')
+class CatsController {
+  @Get() list() { return ['tom']; }
+}
+
+const typeDefs = /* GraphQL */ `
+  type Query {
+    hello: String!
+    cookie: String
+  }
+`;
+const resolvers = {
+  Query: {
+    hello: () => 'world',
+    cookie: (_: unknown, __: unknown, ctx: { req: { headers: Record<string, string | undefined> } }) => ctx.req.headers.cookie ?? null,
+  },
+};
+
+describe('beyond controllers: GraphQL, Swagger and static files (Express)', () => {
+  let app: INestApplication;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cors-static-'));
+    writeFileSync(join(dir, 'hello.txt'), 'hello from a file');
+    writeFileSync(join(dir, 'font.woff2'), 'not really a font');
+    @Module({
+      imports: [
+        CorsModule.forRoot({
+          origin: APP,
+          paths: {
+            '/graphql': { origin: [TENANT], credentials: true, methods: ['GET', 'POST'] },
+            '/api-json': { origin: '*' },
+            '/api-yaml': { origin: '*' },
+            '/static{/*path}': { origin: '*' },
+            '/fonts{/*path}': {}, // the module defaults: APP only
+          },
+        }),
+        GraphQLModule.forRoot<ApolloDriverConfig>({
+          driver: SampleApolloDriver,
+          typeDefs,
+          resolvers,
+          context: ({ req }: { req: unknown }) => ({ req }),
+        }),
+        ServeStaticModule.forRoot({ rootPath: dir, serveRoot: '/static' }),
+      ],
+      controllers: [CatsController],
+    })
+    class BeyondModule {}
+    // NestFactory, as main.ts does: ServeStaticModule picks its loader from the adapter when it is built, which a
+    // testing module does not have yet.
+    app = await NestFactory.create(BeyondModule, { logger: false });
+    const document = SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('Cats').setVersion('1').build());
+    SwaggerModule.setup('api', app, document);
+    app.use('/fonts', express.static(dir));
+    await app.init();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const gql = (origin: string, query = '{ hello }') =>
+    http(app).post('/graphql').set('Origin', origin).set('Content-Type', 'application/json').send({ query });
+
+  describe('GraphQL (Apollo)', () => {
+    it('preflight of a JSON POST: answered by the library (it never reaches Apollo), credentials, GET and POST', async () => {
+      const res = await preflight(app, '/graphql', TENANT, 'POST', 'content-type').expect(204);
+      expect(corsHeaders(res)).toEqual({
+        'access-control-allow-origin': TENANT,
+        'access-control-allow-credentials': 'true',
+        'access-control-allow-methods': 'GET, POST',
+        'access-control-allow-headers': 'content-type',
+      });
+      expect(varyOf(res)).toContain('origin');
+    });
+
+    it('actual POST: the query runs, with the cookie; ACAO, ACAC and Vary: Origin on the response', async () => {
+      const res = await gql(TENANT, '{ hello cookie }').set('Cookie', 'sid=abc').expect(200);
+      expect(res.body).toEqual({ data: { hello: 'world', cookie: 'sid=abc' } });
+      expect(corsHeaders(res)).toEqual({ 'access-control-allow-origin': TENANT, 'access-control-allow-credentials': 'true' });
+      expect(varyOf(res)).toContain('origin');
+    });
+
+    it("Apollo's own error responses carry the headers (a bad query; the CSRF check on a bare GET)", async () => {
+      const bad = await gql(TENANT, '{ nope }');
+      expect(bad.status).toBe(400);
+      expect(bad.headers['access-control-allow-origin']).toBe(TENANT);
+      const csrf = await http(app).get('/graphql?query=%7Bhello%7D').set('Origin', TENANT);
+      expect(csrf.status).toBe(400);
+      expect(csrf.text).toMatch(/CSRF/);
+      expect(csrf.headers['access-control-allow-origin']).toBe(TENANT);
+      // With the header Apollo asks for, a GET is a query (and the browser preflights it).
+      const get = await http(app).get('/graphql?query=%7Bhello%7D').set('Origin', TENANT).set('Apollo-Require-Preflight', 'true').expect(200);
+      expect(get.body).toEqual({ data: { hello: 'world' } });
+      expect(get.headers['access-control-allow-origin']).toBe(TENANT);
+      await preflight(app, '/graphql', TENANT, 'GET', 'apollo-require-preflight').expect(204);
+    });
+
+    it('refused origin: preflight 403 without Allow-*; the POST runs but is unreadable (no ACAO), Vary: Origin', async () => {
+      const pf = await preflight(app, '/graphql', EVIL, 'POST', 'content-type').expect(403);
+      expectNoCors(pf);
+      const res = await gql(EVIL).expect(200);
+      expectNoCors(res);
+      expect(varyOf(res)).toContain('origin');
+      // The module defaults' origin is not the GraphQL policy's.
+      await preflight(app, '/graphql', APP, 'POST', 'content-type').expect(403);
+    });
+
+    it('a method outside the policy is refused at the preflight', async () => {
+      await preflight(app, '/graphql', TENANT, 'PUT', 'content-type').expect(403);
+    });
+  });
+
+  describe('Swagger (SwaggerModule.setup)', () => {
+    it('/api-json and /api-yaml: readable from any origin, no Vary needed', async () => {
+      const json = await http(app).get('/api-json').set('Origin', ANYONE).expect(200);
+      expect(json.body).toMatchObject({ openapi: expect.any(String), info: { title: 'Cats' } });
+      expect(corsHeaders(json)).toEqual({ 'access-control-allow-origin': '*' });
+      expect(varyOf(json)).not.toContain('origin');
+      const yaml = await http(app).get('/api-yaml').set('Origin', ANYONE).expect(200);
+      expect(yaml.text).toMatch(/^openapi:/m);
+      expect(yaml.headers['access-control-allow-origin']).toBe('*');
+    });
+
+    it('preflight (a viewer sending a custom header) is granted to any origin', async () => {
+      const res = await preflight(app, '/api-json', ANYONE, 'GET', 'x-requested-with').expect(204);
+      expect(corsHeaders(res)).toMatchObject({ 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, POST' });
+    });
+
+    it('the UI at /api is not listed: no CORS there, as without the library; the API keeps its own policy', async () => {
+      const ui = await http(app).get('/api').set('Origin', ANYONE).expect(200);
+      expect(ui.text).toMatch(/swagger/i);
+      expectNoCors(ui);
+      expectNoCors(await http(app).get('/cats').set('Origin', ANYONE).expect(200));
+      expect((await http(app).get('/cats').set('Origin', APP).expect(200)).headers['access-control-allow-origin']).toBe(APP);
+    });
+  });
+
+  describe('static files', () => {
+    it('ServeStaticModule: 200, 304 and 404 all carry ACAO *', async () => {
+      const ok = await http(app).get('/static/hello.txt').set('Origin', ANYONE).expect(200);
+      expect(ok.text).toBe('hello from a file');
+      expect(corsHeaders(ok)).toEqual({ 'access-control-allow-origin': '*' });
+      const etag = ok.headers['etag'] as string;
+      expect(etag).toBeTruthy();
+      const notModified = await http(app).get('/static/hello.txt').set('Origin', ANYONE).set('If-None-Match', etag).expect(304);
+      expect(notModified.headers['access-control-allow-origin']).toBe('*');
+      const missing = await http(app).get('/static/missing.txt').set('Origin', ANYONE).expect(404);
+      expect(missing.headers['access-control-allow-origin']).toBe('*');
+    });
+
+    it('express.static with the default origins: the listed origin reads it, with Vary: Origin on 200 and 304', async () => {
+      const ok = await http(app).get('/fonts/font.woff2').set('Origin', APP).expect(200);
+      expect(corsHeaders(ok)).toEqual({ 'access-control-allow-origin': APP });
+      expect(varyOf(ok)).toEqual(['origin']);
+      const notModified = await http(app).get('/fonts/font.woff2').set('Origin', APP).set('If-None-Match', ok.headers['etag'] as string).expect(304);
+      expect(notModified.headers['access-control-allow-origin']).toBe(APP);
+      expect(varyOf(notModified)).toEqual(['origin']);
+    });
+
+    it('express.static, refused origin: the file is served, unreadable cross-origin, still Vary: Origin', async () => {
+      const res = await http(app).get('/fonts/font.woff2').set('Origin', EVIL).expect(200);
+      expectNoCors(res);
+      expect(varyOf(res)).toEqual(['origin']);
+      const pf = await preflight(app, '/fonts/font.woff2', EVIL, 'GET', 'x-a').expect(403);
+      expectNoCors(pf);
+      await preflight(app, '/fonts/font.woff2', APP, 'GET', 'x-a').expect(204);
+    });
+  });
+
+  it('routes() lists the path policies after the controller routes', () => {
+    const routes = app.get(CorsPolicyService).routes();
+    expect(routes.filter((r) => r.kind === 'controller').map((r) => `${r.method} ${r.path}`)).toEqual(['GET /cats']);
+    expect([...new Set(routes.filter((r) => r.kind === 'path').map((r) => r.path))]).toEqual([
+      '/graphql', '/api-json', '/api-yaml', '/static{/*path}', '/fonts{/*path}',
+    ]);
+  });
+});
