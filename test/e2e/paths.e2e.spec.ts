@@ -308,6 +308,14 @@ describe('path policies at startup', () => {
     expect(error.errors).toEqual([expect.objectContaining({ route: "paths['/graphql']", field: 'origin', reason: expect.stringMatching(/plain-http/) })]);
   });
 
+  it('a faulty default is reported once, for the defaults, not again for each path that inherits it', async () => {
+    const error = await startupError({ origin: APP, maxAge: -1, paths: { '/graphql': {}, '/own': { maxAge: 99999 } } });
+    expect(error.errors.map((e) => [e.route, e.field, e.value])).toEqual([
+      ['CorsModule.forRoot', 'maxAge', '-1'],
+      ["paths['/own']", 'maxAge', '99999'],
+    ]);
+  });
+
   it('paths that is not an object is refused', async () => {
     const error = await startupError({ origin: APP, paths: ['/graphql'] as never });
     expect(error.errors[0]).toMatchObject({ field: 'paths', reason: expect.stringMatching(/maps a path pattern/) });
