@@ -13,6 +13,27 @@ function sources(dir: string): string[] {
   });
 }
 
+describe('packaging', () => {
+  it('lib/cors.version.ts (the key that keeps one copy per process) matches package.json', async () => {
+    const { VERSION } = await import('../../lib/cors.version.js');
+    expect(VERSION).toBe(pkg.version);
+  });
+
+  it('supports Nest 11 and 12 in its peer ranges, as the startup error says', async () => {
+    const { SUPPORTED_NEST_VERSIONS } = await import('../../lib/cors-nest.internals.js');
+    expect(SUPPORTED_NEST_VERSIONS).toBe('11 and 12');
+    expect(pkg.peerDependencies['@nestjs/common']).toBe('^11.0.0 || ^12.0.0');
+    expect(pkg.peerDependencies['@nestjs/core']).toBe('^11.0.0 || ^12.0.0');
+  });
+
+  it('no source file but the internals module reads a deep @nestjs path', () => {
+    const offenders = sources(join(root, 'lib')).filter(
+      (file) => !file.endsWith('cors-nest.internals.ts') && /from\s+'@nestjs\/(common|core)\/[^']+'|import\(\s*'@nestjs\/(common|core)\//.test(readFileSync(file, 'utf8')),
+    );
+    expect(offenders).toEqual([]);
+  });
+});
+
 describe('packaging of the invalidation adapters', () => {
   it('nothing outside lib/postgres and lib/redis imports pg or ioredis, or the adapters', () => {
     const offenders = sources(join(root, 'lib')).filter((file) =>
@@ -22,8 +43,12 @@ describe('packaging of the invalidation adapters', () => {
   });
 
   it('exports nestjs-route-cors/postgres and nestjs-route-cors/redis, with the drivers as optional peers', () => {
-    expect(pkg.exports['./postgres']).toEqual({ types: './dist/postgres/index.d.ts', import: './dist/postgres/index.js' });
-    expect(pkg.exports['./redis']).toEqual({ types: './dist/redis/index.d.ts', import: './dist/redis/index.js' });
+    for (const sub of ['postgres', 'redis']) {
+      expect(pkg.exports[`./${sub}`]).toEqual({
+        import: { types: `./dist/esm/${sub}/index.d.ts`, default: `./dist/esm/${sub}/index.js` },
+        require: { types: `./dist/cjs/${sub}/index.d.ts`, default: `./dist/cjs/${sub}/index.js` },
+      });
+    }
     expect(pkg.peerDependencies).toMatchObject({ pg: expect.any(String), ioredis: expect.any(String) });
     expect(pkg.peerDependenciesMeta).toMatchObject({ pg: { optional: true }, ioredis: { optional: true } });
     expect(pkg.dependencies?.pg).toBeUndefined();

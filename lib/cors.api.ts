@@ -1,0 +1,17 @@
+export { CorsModule } from './cors.module.js';
+export { Cors } from './cors.decorator.js';
+export { CorsPolicyService } from './cors-policy.service.js';
+export type { CorsEvaluation, CorsEvaluationInput, CorsRouteDescription } from './cors-policy.service.js';
+export { CorsConfigError } from './cors-config.error.js';
+export { CorsOriginResolver } from './cors-origin.resolver.js';
+export { CORS_MODULE_OPTIONS } from './cors.module-definition.js';
+export { CORS_POLICY_METADATA } from './cors.constants.js';
+export type { CorsModuleOptions, CorsDecoratorPolicy } from './cors.interfaces.js';
+export type { CorsPolicy, CorsOriginOption, CorsOriginFunction, CorsStaticOrigin } from './core/cors-policy.js';
+export type { CorsProblem } from './core/cors-compiler.js';
+export type { CorsInvalidationTransport } from './cors.interfaces.js';
+export { OriginDecisionCache, ORIGIN_CACHE_DEFAULTS } from './core/cors-origin-cache.js';
+export type { OriginCacheOptions, OriginCacheLogger } from './core/cors-origin-cache.js';
+export { parseOriginPattern, isLocalHost, isSerializedOrigin } from './core/cors-origin.js';
+export type { OriginParse, OriginPattern } from './core/cors-origin.js';
+export { CorsNestVersionError, SUPPORTED_NEST_VERSIONS } from './cors-nest.internals.js';
