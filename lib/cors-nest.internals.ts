@@ -9,6 +9,7 @@
  * paths resolve as files); Nest 12 is ESM with an `exports` map that maps `./*.js` to its files. The same
  * specifiers work in both, from the ESM and from the CommonJS build of this package.
  */
+import type { Type } from '@nestjs/common';
 import type { ModuleRef } from '@nestjs/core';
 import type { ApplicationConfig } from '@nestjs/core';
 import type { PathsExplorer } from '@nestjs/core/router/paths-explorer.js';
@@ -121,4 +122,55 @@ export function applicationConfigOf(moduleRef: ModuleRef): ApplicationConfig {
 export function resolvesBySpecificity(config: ApplicationConfig): boolean {
   const read = (config as unknown as { getRouteResolutionStrategy?: () => string | undefined }).getRouteResolutionStrategy;
   return typeof read === 'function' && read.call(config) === 'specificity';
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// WebSocket gateways. Read without importing @nestjs/websockets (an optional peer: apps without gateways never load
+// it). The metadata keys are the values of `@nestjs/websockets/constants`; checked on @nestjs/websockets 12.1.1
+// (11.x was not installed where this was written: check it there before claiming it).
+
+/** `GATEWAY_METADATA`: set by `@WebSocketGateway()` on the class. */
+const GATEWAY_METADATA = 'websockets:is_gateway';
+/** `GATEWAY_OPTIONS`: the decorator's options object (`namespace`, `path`, `cors`, `allowRequest`, `verifyClient`…). */
+const GATEWAY_OPTIONS = 'websockets:gateway_options';
+/** `PORT_METADATA`: the decorator's port (0: the HTTP server's). */
+const PORT_METADATA = 'port';
+/** `GATEWAY_SERVER_METADATA`: marks a `@WebSocketServer()` property. */
+const GATEWAY_SERVER_METADATA = 'websockets:is_socket';
+
+/**
+ * The property Nest fills with the gateway's server. Nest assigns the server to every enumerable property marked
+ * with `GATEWAY_SERVER_METADATA` (`GatewayMetadataExplorer.scanForServerHooks` walks `for…in` the instance, and
+ * `WebSocketsController` does `Reflect.set(instance, key, server)`; checked on 12.1.1). So the library gets every
+ * gateway's server, even where the gateway declares no `@WebSocketServer()` of its own.
+ */
+export const GATEWAY_SERVER_HOOK = 'nestjsRouteCorsServer';
+
+export interface GatewayMetadata {
+  options: Record<string, unknown>;
+  port: number;
+}
+
+/** The `@WebSocketGateway()` options and port of `metatype`, or null when it is not a gateway. */
+export function gatewayMetadataOf(metatype: Type | Function | null | undefined): GatewayMetadata | null {
+  if (typeof metatype !== 'function' || !Reflect.getMetadata(GATEWAY_METADATA, metatype)) return null;
+  const options = (Reflect.getMetadata(GATEWAY_OPTIONS, metatype) ?? {}) as Record<string, unknown>;
+  const port = Number(Reflect.getMetadata(PORT_METADATA, metatype) ?? 0) || 0;
+  return { options, port };
+}
+
+/**
+ * Marks `GATEWAY_SERVER_HOOK` on the gateway's prototype as a server property, so Nest fills it when it connects
+ * the gateway (at `app.init()`, after every provider is constructed). Idempotent.
+ */
+export function addServerHook(metatype: Function): void {
+  const proto = metatype.prototype as object;
+  if (Object.prototype.hasOwnProperty.call(proto, GATEWAY_SERVER_HOOK)) return;
+  Object.defineProperty(proto, GATEWAY_SERVER_HOOK, { value: null, writable: true, enumerable: true, configurable: true });
+  Reflect.defineMetadata(GATEWAY_SERVER_METADATA, true, proto, GATEWAY_SERVER_HOOK);
+}
+
+/** The server Nest assigned to the hook: a Socket.IO `Server` or `Namespace`, a `ws` server, or null. */
+export function serverOf(instance: unknown): unknown {
+  return instance && typeof instance === 'object' ? ((instance as Record<string, unknown>)[GATEWAY_SERVER_HOOK] ?? null) : null;
 }

@@ -12,10 +12,14 @@ import { OriginDecisionCache } from './core/cors-origin-cache.js';
 import type { CorsPolicy, CorsResolverClass } from './core/cors-policy.js';
 import type { CorsRouteIndex } from './core/cors-route-index.js';
 import { SAFELISTED_METHODS } from './core/cors-tokens.js';
+import { CorsGatewayRoute, evaluateGateway, findGateway } from './cors-gateway.table.js';
 
 export interface CorsRouteDescription {
-  /** 'controller': a handler in Nest's route table; 'path': a pattern of `paths` in the module options. */
-  kind: 'controller' | 'path';
+  /**
+   * 'controller': a handler in Nest's route table; 'path': a pattern of `paths` in the module options; 'gateway': a
+   * WebSocket gateway's handshake.
+   */
+  kind: 'controller' | 'path' | 'gateway';
   /** Upper-case method; 'ALL' for `@All()`, or a path policy that is false or grants `methods: '*'`. */
   method: string;
   /** The full path as routed (`/api/cats/:id`), or the path policy's pattern (`/static{/*path}`). */
@@ -25,6 +29,11 @@ export interface CorsRouteDescription {
   handler: string | null;
   /** The merged policy in force, or false when the route sends no CORS headers. */
   policy: Readonly<CorsPolicy> | false;
+  /**
+   * Set for a WebSocket gateway (`handler` is 'handshake', `method` GET): its transport, Socket.IO namespace, port
+   * and how its handshake is checked (`policy`, `same-origin`: no origins configured, `off`: `@Cors(false)`).
+   */
+  gateway?: { transport: 'socket.io' | 'ws'; namespace: string | null; port: number; check: 'policy' | 'same-origin' | 'off' };
 }
 
 export interface CorsEvaluationInput {
@@ -36,6 +45,10 @@ export interface CorsEvaluationInput {
    * not safelisted (a JSON body); give its value (`{ 'Content-Type': 'text/plain' }`) to have it judged as Fetch does.
    */
   requestHeaders?: readonly string[] | Readonly<Record<string, string>>;
+  /** A WebSocket gateway's Socket.IO namespace (default '/'), when `path` is a gateway's (`/socket.io/`). */
+  namespace?: string;
+  /** The `Host` the handshake is sent to: decides same-origin-only gateways. */
+  host?: string;
 }
 
 export interface CorsEvaluation {
@@ -48,6 +61,8 @@ export interface CorsEvaluation {
   preflight: { required: boolean; status?: number; headers?: Record<string, string> };
   /** CORS headers on the actual response. */
   headers: Record<string, string>;
+  /** Set when a WebSocket gateway serves `path`: the handshake is what is decided. */
+  gateway?: { transport: 'socket.io' | 'ws'; namespace: string | null; port: number };
 }
 
 // Fetch §CORS-safelisted request-header: names whose values need no preflight (value checks kept to the common ones).
@@ -81,6 +96,8 @@ export class CorsPolicyService implements OnModuleInit, OnApplicationShutdown {
   /** One decision cache per function or resolver class, shared by every policy that names it. */
   private readonly caches = new Map<unknown, OriginDecisionCache>();
   private transportStarted = false;
+  /** @internal the WebSocket gateways, set by CorsGatewayInstaller once their servers are bound. */
+  gatewayRoutes: readonly CorsGatewayRoute[] = [];
 
   constructor(
     @Inject(CORS_MODULE_OPTIONS) private readonly options: CorsModuleOptions,
@@ -174,12 +191,17 @@ export class CorsPolicyService implements OnModuleInit, OnApplicationShutdown {
     };
   }
 
+  /** @internal */
+  registerGateways(routes: readonly CorsGatewayRoute[]): void {
+    this.gatewayRoutes = routes;
+  }
+
   /**
    * Every route with its method, full path and the policy in force; then every path policy, one row per method it
-   * grants, in the order they are consulted.
+   * grants, in the order they are consulted; then every WebSocket gateway.
    */
   routes(): CorsRouteDescription[] {
-    return this.requireIndex().entries.map((e) => ({
+    const routes: CorsRouteDescription[] = this.requireIndex().entries.map((e) => ({
       kind: e.pathPolicy ? ('path' as const) : ('controller' as const),
       method: e.method,
       path: e.path,
@@ -187,6 +209,18 @@ export class CorsPolicyService implements OnModuleInit, OnApplicationShutdown {
       handler: e.info.handler,
       policy: e.policy ? e.policy.source : false,
     }));
+    for (const g of this.gatewayRoutes) {
+      routes.push({
+        kind: 'gateway',
+        method: 'GET',
+        path: g.path,
+        controller: g.gateway,
+        handler: 'handshake',
+        policy: g.policy,
+        gateway: { transport: g.transport, namespace: g.namespace, port: g.port, check: g.handshake.mode },
+      });
+    }
+    return routes;
   }
 
   /** What a browser at `origin` would be allowed to do, with the headers it would get and why. */
@@ -194,6 +228,9 @@ export class CorsPolicyService implements OnModuleInit, OnApplicationShutdown {
     const method = String(input.method ?? '').toUpperCase();
     const path = String(input.path ?? '').split('?')[0];
     const origin = input.origin;
+    // A gateway's path is never the app's: engine.io and ws take those requests before the HTTP framework.
+    const gateway = this.gatewayRoutes.length > 0 ? findGateway(this.gatewayRoutes, path, input.namespace) : null;
+    if (gateway) return evaluateGateway(gateway, origin, input.host);
     const names = unsafeHeaderNames(input.requestHeaders);
     const required = !SAFELISTED_METHODS.has(method) || names.length > 0;
     const group = this.requireIndex().lookup(path);

@@ -1,6 +1,7 @@
 import type { CorsPolicy } from './core/cors-policy.js';
 import type { OriginCacheOptions } from './core/cors-origin-cache.js';
 import type { CorsPathPolicies } from './core/cors-paths.js';
+import type { CorsGatewayOptions } from './cors-gateway.table.js';
 
 /**
  * Carries cache invalidations between replicas (`nestjs-route-cors/postgres`, `nestjs-route-cors/redis`, or your
@@ -35,10 +36,12 @@ export interface CorsModuleOptions extends CorsPolicy {
    * path and method keeps its own policy; among patterns, the first listed that grants the method decides.
    */
   paths?: CorsPathPolicies;
+  /** WebSocket gateways (docs/websockets.md): `{ requireOrigin: true }` refuses handshakes without `Origin`. */
+  gateways?: CorsGatewayOptions;
 }
 
 /** Options of `CorsModuleOptions` that are module settings, not part of the default policy. */
-export const CORS_MODULE_ONLY_FIELDS: readonly string[] = ['originCache', 'invalidation', 'paths'];
+export const CORS_MODULE_ONLY_FIELDS: readonly string[] = ['originCache', 'invalidation', 'paths', 'gateways'];
 
 /** The default policy in `options`, without the module-only settings. */
 export function defaultPolicyOf(options: CorsModuleOptions | undefined | null): CorsPolicy {

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { CorsGatewayInstaller } from './cors-gateway.installer.js';
 import { CorsHttpInstaller } from './cors-http.installer.js';
 import { CorsPolicyService } from './cors-policy.service.js';
 import { CORS_OPTIONS_TYPE, CorsConfigurableModule } from './cors.module-definition.js';
@@ -9,7 +10,7 @@ import { CORS_OPTIONS_TYPE, CorsConfigurableModule } from './cors.module-definit
  * `forRootAsync` factory fails bootstrap too, and its problems are reported in the same error as the routes'.
  */
 @Module({
-  providers: [CorsPolicyService, CorsHttpInstaller],
+  providers: [CorsPolicyService, CorsHttpInstaller, CorsGatewayInstaller],
   exports: [CorsPolicyService],
 })
 export class CorsModule extends CorsConfigurableModule {

@@ -6,3 +6,4 @@ export * from './cors-route-index.js';
 export * from './cors-engine.js';
 export * from './cors-origin-cache.js';
 export * from './cors-paths.js';
+export * from './cors-handshake.js';

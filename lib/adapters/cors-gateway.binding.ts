@@ -1,0 +1,48 @@
+import type { CorsProblem } from '../core/cors-compiler.js';
+import type { CompiledHandshakePolicy } from '../core/cors-handshake.js';
+import type { CorsPolicy } from '../core/cors-policy.js';
+
+/** A gateway as the bindings see it: its compiled origin check and the server Nest gave it. */
+export interface CorsGatewayEntry {
+  /** The gateway class's name. */
+  readonly gateway: string;
+  /** `FeedGateway` as used in problems and logs. */
+  readonly label: string;
+  readonly handshake: CompiledHandshakePolicy;
+  /** The merged policy (false when the check is off). */
+  readonly source: Readonly<CorsPolicy> | false;
+  /** What Nest assigned to the gateway's server property: a Socket.IO Server or Namespace, a `ws` server. */
+  readonly server: object;
+  /** The `@WebSocketGateway()` options (the user's `allowRequest`, `verifyClient`, `cors`). */
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly port: number;
+}
+
+/** What a binding reports of each gateway once bound (for `routes()`, `evaluate()` and the startup report). */
+export interface CorsGatewayBound {
+  readonly transport: 'socket.io' | 'ws';
+  /** Where the handshake is served (`/socket.io/`, `/chat`). */
+  readonly path: string;
+  /** The Socket.IO namespace (`/`, `/feed`), null for `ws`. */
+  readonly namespace: string | null;
+}
+
+export type CorsGatewayLog = (level: 'log' | 'warn', message: string) => void;
+
+/**
+ * The seam between the handshake check and a WebSocket platform. Gateways behind one listener (one Socket.IO
+ * engine, one `ws` server) form a unit: the binding checks the handshake once for the unit, and, where the
+ * platform has namespaces, each gateway's own policy again when a socket joins its namespace.
+ */
+export interface CorsGatewayBinding {
+  readonly transport: 'socket.io' | 'ws';
+  /** Whether `server` belongs to this platform. */
+  owns(server: object): boolean;
+  /** The object every gateway sharing a listener has in common. */
+  unitOf(server: object): object;
+  describe(server: object): CorsGatewayBound;
+  /** Settings of the unit or its gateways that conflict with the library's check. */
+  problems(unit: object, entries: readonly CorsGatewayEntry[]): CorsProblem[];
+  /** Installs the check on the unit (once per unit). */
+  install(unit: object, entries: readonly CorsGatewayEntry[], log: CorsGatewayLog): void;
+}

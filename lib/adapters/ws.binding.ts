@@ -1,0 +1,104 @@
+/**
+ * `ws` (`@nestjs/platform-ws`, ws 8): the check is the server's `verifyClient`, read by ws at every upgrade, in its
+ * two-argument `(info, callback)` form, the only one ws waits for (a one-argument function is taken as synchronous,
+ * so an `async (info) => …` returns a promise that ws reads as "accept"). A refused origin gets 403 and never 101.
+ * The user's own `verifyClient` runs after ours, only for admitted origins, in whichever form it was written; a
+ * promise it returns is awaited.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { CorsProblem } from '../core/cors-compiler.js';
+import { decideHandshakeAny, HandshakeMatch } from '../core/cors-handshake.js';
+import type { CorsGatewayBinding, CorsGatewayEntry, CorsGatewayLog } from './cors-gateway.binding.js';
+
+interface VerifyInfo {
+  origin?: string;
+  secure: boolean;
+  req: IncomingMessage;
+}
+type VerifyCallback = (result: boolean, code?: number, message?: string, headers?: Record<string, string>) => void;
+type VerifyClient = ((info: VerifyInfo) => unknown) | ((info: VerifyInfo, callback: VerifyCallback) => void);
+
+interface WsServer {
+  options: { verifyClient?: VerifyClient | null; path?: string; cors?: unknown };
+  path?: string;
+  handleUpgrade: unknown;
+  shouldHandle: unknown;
+}
+
+function isWsServer(value: object): value is WsServer {
+  const v = value as Partial<WsServer>;
+  return typeof v.handleUpgrade === 'function' && typeof v.shouldHandle === 'function' && typeof v.options === 'object';
+}
+
+function isAsyncFunction(fn: unknown): boolean {
+  return typeof fn === 'function' && fn.constructor?.name === 'AsyncFunction';
+}
+
+export const wsBinding: CorsGatewayBinding = {
+  transport: 'ws',
+  owns: (server) => isWsServer(server),
+  unitOf: (server) => server,
+  describe(server) {
+    const ws = server as WsServer;
+    // @nestjs/platform-ws sets `path` on servers it routes by path itself (noServer); ws's own option otherwise.
+    const path = ws.path ?? ws.options.path ?? '/';
+    return { transport: 'ws', path: path.startsWith('/') ? path : `/${path}`, namespace: null };
+  },
+  problems(unit, entries) {
+    const problems: CorsProblem[] = [];
+    for (const entry of entries) {
+      if (entry.options.cors !== undefined && entry.options.cors !== false) {
+        problems.push({
+          route: entry.label,
+          field: 'cors',
+          value: JSON.stringify(entry.options.cors) ?? String(entry.options.cors),
+          reason: 'ws has no cors option (it is ignored: every origin connects): remove it and put the origins in @Cors({ origin }) on the gateway',
+        });
+      }
+    }
+    void unit;
+    return problems;
+  },
+  install(unit, entries: readonly CorsGatewayEntry[], log: CorsGatewayLog) {
+    const server = unit as WsServer;
+    const gateways = entries.map((e) => e.handshake);
+    const user = server.options.verifyClient ?? null;
+    if (user !== null && user.length < 2 && isAsyncFunction(user)) {
+      log(
+        'warn',
+        `${entries.map((e) => e.label).join(', ')}: verifyClient is an async function with one parameter: ws alone would take its promise as "accept" ` +
+          'whatever it resolves to; the library awaits it, but write it as (info, callback) to be safe without the library',
+      );
+    }
+    server.options.verifyClient = function nestjsRouteCors(info: VerifyInfo, callback: VerifyCallback): void {
+      const runUser = (): void => {
+        if (user === null) return callback(true);
+        if (user.length >= 2) return (user as (i: VerifyInfo, cb: VerifyCallback) => void)(info, callback);
+        let answer: unknown;
+        try {
+          answer = (user as (i: VerifyInfo) => unknown)(info);
+        } catch {
+          return callback(false, 401);
+        }
+        // ws's own sync refusal is 401 Unauthorized: kept.
+        if (answer && typeof (answer as Promise<unknown>).then === 'function') {
+          (answer as Promise<unknown>).then(
+            (ok) => (ok ? callback(true) : callback(false, 401)),
+            () => callback(false, 401),
+          );
+        } else if (answer) callback(true);
+        else callback(false, 401);
+      };
+      const settle = (match: HandshakeMatch) => (match.verdict.allowed ? runUser() : callback(false, 403, 'Origin not allowed'));
+      let match: HandshakeMatch | Promise<HandshakeMatch>;
+      try {
+        // info.origin is the Origin header (Sec-WebSocket-Origin for protocol version 8).
+        match = decideHandshakeAny(gateways, info.origin, info.req.headers.host, info.req);
+      } catch {
+        return callback(false, 403, 'Origin not allowed');
+      }
+      if ('then' in match) match.then(settle, () => callback(false, 403, 'Origin not allowed'));
+      else settle(match);
+    };
+  },
+};
