@@ -1,4 +1,7 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
+import type { ApolloDriverConfig } from '@nestjs/apollo';
+import { GraphQLModule } from '@nestjs/graphql';
+import { ServeStaticModule } from '@nestjs/serve-static';
 import { TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { CorsModule, CorsModuleOptions } from '../lib/index.js';
 import { PostgresCorsInvalidation } from '../lib/postgres/index.js';
@@ -12,7 +15,10 @@ import {
   TokenGuard,
   WebhooksController,
 } from './sample.controllers.js';
+import { SampleApolloDriver } from './graphql/apollo-express.driver.js';
+import { GraphqlContext, TENANT_TYPE_DEFS, TenantGraphqlResolver } from './graphql/tenant.graphql.js';
 import { CorsExplainController } from './playground/cors-explain.controller.js';
+import { publicFolder } from './sample.http.js';
 import { SAMPLE_SETTINGS, SampleSettingsModule } from './sample.settings.js';
 import { TenantOrigin } from './tenant-origin.entity.js';
 import { TenantOrigins, TenantOriginsSeeder } from './tenant-origins.resolver.js';
@@ -38,6 +44,21 @@ export function corsOptions(settings: SampleSettings): CorsModuleOptions {
     origin: [FRONTEND_ORIGIN, 'https://app.example.com'],
     maxAge: 60,
     originCache: settings.originCache,
+    // What the controllers do not serve (docs/beyond-controllers.md): matched as the browser requests them.
+    paths: {
+      // GraphQL (Apollo): the tenant front-ends from the database, with cookies, as /tenant/profile. GET queries
+      // must carry Apollo's CSRF header, so it is allowed too.
+      '/graphql': {
+        origin: TenantOrigins,
+        credentials: true,
+        methods: ['GET', 'POST'],
+        allowedHeaders: ['Content-Type', 'Apollo-Require-Preflight'],
+      },
+      // The OpenAPI document, for viewers and editors on other sites; the Swagger UI at /api stays same-origin.
+      '/api-json': { origin: '*' },
+      // Static files (ServeStaticModule): fonts, images for canvases, module scripts.
+      '/static{/*path}': { origin: '*' },
+    },
     // On PostgreSQL, replicas share the table: an admin change on one reaches the others' caches through NOTIFY.
     invalidation:
       db.type === 'postgres'
@@ -61,6 +82,12 @@ export class AppModule {
         TypeOrmModule.forRootAsync({ inject: [SAMPLE_SETTINGS], useFactory: typeOrmOptions }),
         TypeOrmModule.forFeature([TenantOrigin]),
         CorsModule.forRootAsync({ inject: [SAMPLE_SETTINGS], useFactory: corsOptions }),
+        GraphQLModule.forRoot<ApolloDriverConfig>({
+          driver: SampleApolloDriver,
+          typeDefs: TENANT_TYPE_DEFS,
+          context: ({ req, res }: GraphqlContext): GraphqlContext => ({ req, res }),
+        }),
+        ServeStaticModule.forRoot({ rootPath: publicFolder(), serveRoot: '/static' }),
       ],
       controllers: [
         PublicController,
@@ -73,7 +100,7 @@ export class AppModule {
         AdminOriginsController,
         CorsExplainController,
       ],
-      providers: [TokenGuard, TenantOrigins, TenantOriginsSeeder, AdminTokenGuard],
+      providers: [TokenGuard, TenantOrigins, TenantOriginsSeeder, AdminTokenGuard, TenantGraphqlResolver],
     };
   }
 }

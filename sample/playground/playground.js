@@ -71,6 +71,37 @@ const SCENARIOS = [
     credentials: 'include',
     expect: 'allowed',
   },
+  {
+    id: 'graphql-sign-in',
+    title: 'GraphQL: sign in (sets a cookie)',
+    note: "paths['/graphql']: tenant origins from the database, with cookies — a JSON POST, so preflighted",
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'Content-Type': 'application/json' },
+    body: '{"query":"mutation { signIn(user: \\"ada\\") { user signedIn } }"}',
+    credentials: 'include',
+    expect: 'allowed',
+  },
+  {
+    id: 'graphql-me',
+    title: 'GraphQL: who am I (with the cookie)',
+    note: 'after sign in, signedIn is true: the browser sent the session cookie cross-origin',
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'Content-Type': 'application/json' },
+    body: '{"query":"{ me { user plan calledFrom signedIn } }"}',
+    credentials: 'include',
+    expect: 'allowed',
+  },
+  { id: 'swagger-json', title: 'Swagger JSON', note: "paths['/api-json']: '*', for doc viewers on any site", method: 'GET', path: '/api-json', expect: 'allowed' },
+  {
+    id: 'static-file',
+    title: 'Static file',
+    note: "ServeStaticModule under /static, paths['/static{/*path}']: '*'",
+    method: 'GET',
+    path: '/static/release-notes.txt',
+    expect: 'allowed',
+  },
 ];
 
 // Fetch §CORS-safelisted request-header (by name and value): what the browser sends without asking first.
@@ -136,7 +167,8 @@ async function run(api, s, card) {
     row(details, 'headers seen', 'none: a failed CORS check hides the whole response');
   }
   row(details, 'why', why.reason ?? JSON.stringify(why));
-  if (why.route) row(details, 'route', `${why.route.controller}.${why.route.handler} (${why.route.method} ${why.route.path})`);
+  if (why.route?.kind === 'path') row(details, 'route', `path policy '${why.route.path}' (${why.route.method}; CorsModule paths)`);
+  else if (why.route) row(details, 'route', `${why.route.controller}.${why.route.handler} (${why.route.method} ${why.route.path})`);
   // Whether the browser preflights follows from Fetch's rules on the request itself; evaluate() tells the answer.
   const unsafe = unsafeParts(s);
   const p = why.preflight ?? {};

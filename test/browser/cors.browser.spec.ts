@@ -677,6 +677,64 @@ function expectBlocked(result: PageResult): void {
       expect(header.text).toContain("preflight refused: request header 'x-debug' is not allowed");
     });
 
+    describe('beyond controllers (CorsModule paths)', () => {
+      let stranger: { origin: string; server: Server };
+      const query = (q: string) => JSON.stringify({ query: q });
+      const graphql = (page: Page, body: string) =>
+        pageFetch(page, `${api}/graphql`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, credentials: 'include' });
+
+      beforeAll(async () => {
+        stranger = await startPageServer(); // an origin the tenant table does not list
+      });
+
+      afterAll(async () => {
+        await close(stranger.server);
+      });
+
+      it('GraphQL from a tenant origin (from the database): a credentialed JSON POST succeeds, and carries the cookie', async () => {
+        const page = await context.newPage();
+        await page.goto(`${pageOrigin}/`);
+        const signIn = await graphql(page, query('mutation { signIn(user: "grace") { user signedIn } }'));
+        expectReadable(signIn, 200);
+        expect(JSON.parse(signIn.body)).toEqual({ data: { signIn: { user: 'grace', signedIn: true } } });
+        const me = await graphql(page, query('{ me { user calledFrom signedIn } }'));
+        expectReadable(me, 200);
+        expect(JSON.parse(me.body)).toEqual({ data: { me: { user: 'grace', calledFrom: pageOrigin, signedIn: true } } });
+        // Fetch §CORS-preflight request: the preflight goes without cookies, the POST after it with them.
+        const seen = log.to('/graphql').filter((r) => r.origin === pageOrigin);
+        const preflights = seen.filter((r) => r.method === 'OPTIONS');
+        expect(preflights.length).toBeGreaterThanOrEqual(1);
+        expect(preflights[0]).toMatchObject({ cookie: undefined, acrMethod: 'POST', acrHeaders: 'content-type', status: 204 });
+        expect(seen.filter((r) => r.method === 'POST').at(-1)?.cookie).toBe('sample_session=grace');
+        await page.close();
+      });
+
+      it('GraphQL from an origin the database does not list: the preflight is refused, the query never runs', async () => {
+        const { context: ctx, page } = await openPage(browser, stranger.origin);
+        try {
+          expectBlocked(await graphql(page, query('mutation { signIn(user: "mallory") { user } }')));
+          const seen = log.to('/graphql').filter((r) => r.origin === stranger.origin);
+          expect(seen.map((r) => [r.method, r.status])).toEqual([['OPTIONS', 403]]);
+        } finally {
+          await ctx.close();
+        }
+      });
+
+      it('/api-json is readable from any origin; so is a static file', async () => {
+        const { context: ctx, page } = await openPage(browser, stranger.origin);
+        try {
+          const doc = await pageFetch(page, `${api}/api-json`);
+          expectReadable(doc, 200);
+          expect(JSON.parse(doc.body)).toMatchObject({ openapi: expect.any(String), info: { title: 'nestjs-route-cors sample' } });
+          const file = await pageFetch(page, `${api}/static/release-notes.txt`);
+          expectReadable(file, 200);
+          expect(file.body).toMatch(/ServeStaticModule/);
+        } finally {
+          await ctx.close();
+        }
+      });
+    });
+
     it('"Run all": every scenario ends as the sample intends', async () => {
       const page = await context.newPage();
       await page.goto(`${pageOrigin}/`);
@@ -689,6 +747,11 @@ function expectBlocked(result: PageResult): void {
         const id = await card.getAttribute('data-scenario');
         expect({ id, verdict: await card.locator('.expected').innerText() }).toEqual({ id, verdict: '✓ as intended' });
       }
+      // The GraphQL cards: signed in by the card before, the query carries the cookie; "why" names the path policy.
+      const me = await page.locator('[data-scenario="graphql-me"]').innerText();
+      expect(me).toContain('"signedIn":true');
+      expect(me).toContain("route\npath policy '/graphql' (POST; CorsModule paths)");
+      expect(me).toContain("allowed: the origin matches the path policy '/graphql'");
     });
   });
 });

@@ -1,19 +1,22 @@
 /** Starts the sample's AppModule on a given database, and the shared checks of its tenant and admin routes. */
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { NestFactory } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { AppModule } from '../../sample/app.module.js';
 import type { SampleSettings } from '../../sample/sample.config.js';
+import { setupSwagger } from '../../sample/sample.http.js';
 import { http, preflight } from '../helpers.js';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 
+/** The sample as main.ts starts it (NestFactory: ServeStaticModule picks its loader from the adapter it is built with). */
 export async function startSample(settings: Partial<SampleSettings> & Pick<SampleSettings, 'database'>): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot({ adminToken: ADMIN_TOKEN, ...settings })],
-  }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  const app = await NestFactory.create(AppModule.forRoot({ adminToken: ADMIN_TOKEN, ...settings }), {
+    logger: false,
+    abortOnError: false,
+  });
+  setupSwagger(app);
   await app.init();
   return app;
 }
