@@ -1,5 +1,5 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
-import type { ApolloDriverConfig } from '@nestjs/apollo';
+import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
@@ -15,7 +15,6 @@ import {
   TokenGuard,
   WebhooksController,
 } from './sample.controllers.js';
-import { SampleApolloDriver } from './graphql/apollo-express.driver.js';
 import { GraphqlContext, TENANT_TYPE_DEFS, TenantGraphqlResolver } from './graphql/tenant.graphql.js';
 import { CorsExplainController } from './playground/cors-explain.controller.js';
 import { publicFolder } from './sample.http.js';
@@ -83,7 +82,7 @@ export class AppModule {
         TypeOrmModule.forFeature([TenantOrigin]),
         CorsModule.forRootAsync({ inject: [SAMPLE_SETTINGS], useFactory: corsOptions }),
         GraphQLModule.forRoot<ApolloDriverConfig>({
-          driver: SampleApolloDriver,
+          driver: ApolloDriver,
           typeDefs: TENANT_TYPE_DEFS,
           context: ({ req, res }: GraphqlContext): GraphqlContext => ({ req, res }),
         }),

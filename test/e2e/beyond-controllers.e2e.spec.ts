@@ -7,7 +7,7 @@
 import { Controller, Get, INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
-import type { ApolloDriverConfig } from '@nestjs/apollo';
+import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
@@ -15,7 +15,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CorsModule, CorsPolicyService } from '../../lib/index.js';
-import { SampleApolloDriver } from '../../sample/graphql/apollo-express.driver.js';
 import { corsHeaders, expectNoCors, http, preflight, varyOf } from '../helpers.js';
 
 const APP = 'https://app.example.com';
@@ -62,7 +61,7 @@ describe('beyond controllers: GraphQL, Swagger and static files (Express)', () =
           },
         }),
         GraphQLModule.forRoot<ApolloDriverConfig>({
-          driver: SampleApolloDriver,
+          driver: ApolloDriver,
           typeDefs,
           resolvers,
           context: ({ req }: { req: unknown }) => ({ req }),
