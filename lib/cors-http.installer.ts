@@ -1,11 +1,8 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Subscription } from 'rxjs';
-import type { CorsHttpBinding } from './adapters/cors-http.binding.js';
-import { expressBinding } from './adapters/express.binding.js';
+import { bindingFor, HTTP_BINDINGS } from './adapters/cors-http.bindings.js';
 import { CorsPolicyService } from './cors-policy.service.js';
-
-const BINDINGS: readonly CorsHttpBinding[] = [expressBinding];
 
 /**
  * Installs the request hook as soon as the HTTP adapter exists: under `NestFactory.create` that is before any
@@ -23,10 +20,10 @@ export class CorsHttpInstaller implements OnModuleInit, OnModuleDestroy {
       const adapter = adapterHost.httpAdapter;
       if (!adapter) return; // an application context without HTTP: nothing to install
       const type = adapter.getType();
-      const binding = BINDINGS.find((b) => b.type === type);
+      const binding = bindingFor(type);
       if (!binding) {
         this.unsupported = new Error(
-          `nestjs-route-cors supports the ${BINDINGS.map((b) => b.type).join(', ')} adapter; this app uses '${type}'`,
+          `nestjs-route-cors supports the ${HTTP_BINDINGS.map((b) => b.type).join(' and ')} adapters; this app uses '${type}'`,
         );
         return;
       }

@@ -7,6 +7,7 @@ import { RequestMethod, Type, VersioningType } from '@nestjs/common';
 import { HttpAdapterHost, MetadataScanner, ModulesContainer } from '@nestjs/core';
 import type { ApplicationConfig } from '@nestjs/core';
 import { pathToRegexp } from 'path-to-regexp';
+import { bindingFor } from './adapters/cors-http.bindings.js';
 import { CORS_POLICY_METADATA } from './cors.constants.js';
 import { CorsModuleOptions, defaultPolicyOf } from './cors.interfaces.js';
 import { NestInternals, resolvesBySpecificity } from './cors-nest.internals.js';
@@ -148,8 +149,11 @@ export function buildRouteTable({ modules, config, adapterHost, defaults: option
     }
   }
 
+  const binding = bindingFor(adapter?.getType?.());
   const adapterIsOrderSensitive = adapter?.isRouteOrderSensitive?.() ?? true;
-  if (nest.sortBySpecificity !== null && resolvesBySpecificity(config) && adapterIsOrderSensitive) {
+  if (binding?.orderRoutes) {
+    entries = binding.orderRoutes(entries); // a router with its own precedence (Fastify's)
+  } else if (nest.sortBySpecificity !== null && resolvesBySpecificity(config) && adapterIsOrderSensitive) {
     entries = nest.sortBySpecificity(entries);
   }
 
@@ -176,6 +180,7 @@ export function buildRouteTable({ modules, config, adapterHost, defaults: option
       });
     }
   }
+  if (binding?.routeMatching) return { index: new CorsRouteIndex(entries, binding.routeMatching(adapter)), problems };
   const matching = adapter?.getRouteMatchingOptions?.() ?? { caseSensitive: false, ignoreTrailingSlash: true };
   return {
     index: new CorsRouteIndex(entries, {

@@ -1,17 +1,49 @@
-import { INestApplication, ModuleMetadata, Type } from '@nestjs/common';
+import { HttpServer, INestApplication, ModuleMetadata, NestApplicationOptions, Type } from '@nestjs/common';
+import type { TestingModule } from '@nestjs/testing';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 
-/** Builds and initializes a real Nest app (Express) for a test; `configure` runs before init (prefix, versioning…). */
+/** The HTTP platforms every behaviour spec runs on: `describe.each(ADAPTERS)('… (%s)', (adapter) => …)`. */
+export type AdapterName = 'express' | 'fastify';
+export const ADAPTERS: readonly AdapterName[] = ['express', 'fastify'];
+
+/** Fastify server options (router options such as `ignoreTrailingSlash`) for a Fastify app; ignored on Express. */
+export type FastifyOptions = Record<string, unknown>;
+
+/** The adapter instance for `createNestApplication(adapter, …)`. */
+export async function httpAdapterFor(adapter: AdapterName, fastifyOptions?: FastifyOptions): Promise<HttpServer> {
+  if (adapter === 'fastify') {
+    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+    return new FastifyAdapter(fastifyOptions as never) as unknown as HttpServer;
+  }
+  const { ExpressAdapter } = await import('@nestjs/platform-express');
+  return new ExpressAdapter();
+}
+
+/** Creates, configures and initializes the app of a compiled testing module on `adapter`, ready for supertest. */
+export async function initApp(
+  moduleRef: TestingModule,
+  adapter: AdapterName = 'express',
+  options: NestApplicationOptions & { configure?: (app: INestApplication) => void; fastify?: FastifyOptions } = {},
+): Promise<INestApplication> {
+  const { configure, fastify, ...appOptions } = options;
+  const app = moduleRef.createNestApplication(await httpAdapterFor(adapter, fastify), { logger: false, ...appOptions });
+  configure?.(app);
+  await app.init();
+  // Fastify adds its routes when it is ready (listen() does it; supertest uses the bare server).
+  if (adapter === 'fastify') await (app.getHttpAdapter().getInstance() as { ready(): Promise<unknown> }).ready();
+  return app;
+}
+
+/** Builds and initializes a real Nest app for a test; `configure` runs before init (prefix, versioning…). */
 export async function createApp(
   metadata: ModuleMetadata,
   configure?: (app: INestApplication) => void,
+  adapter: AdapterName = 'express',
+  fastify?: FastifyOptions,
 ): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule(metadata).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
-  configure?.(app);
-  await app.init();
-  return app;
+  return initApp(moduleRef, adapter, { configure, fastify });
 }
 
 export function http(app: INestApplication) {
@@ -38,6 +70,27 @@ export function varyOf(res: { headers: Record<string, unknown> }): string[] {
     .split(',')
     .map((v) => v.trim().toLowerCase())
     .filter(Boolean);
+}
+
+/**
+ * A response a handler writes itself (`@Res()`), on either platform: Express's `res`, or Fastify's `reply` (its
+ * Node response is `reply.raw`).
+ */
+export function rawResponse(res: unknown): import('node:http').ServerResponse {
+  const r = res as { raw?: import('node:http').ServerResponse };
+  return (r.raw ?? res) as import('node:http').ServerResponse;
+}
+
+/** Sets a header the platform's way (`res.setHeader` on Express, `reply.header` on Fastify), replacing it. */
+export function setHeader(res: unknown, name: string, value: string): void {
+  const r = res as { header?(n: string, v: string): unknown; raw?: unknown; setHeader?(n: string, v: string): unknown };
+  if (r.raw !== undefined && typeof r.header === 'function') r.header(name, value);
+  else r.setHeader!(name, value);
+}
+
+/** Sends a body the platform's way (`res.send` / `reply.send`). */
+export function send(res: unknown, body: string): void {
+  (res as { send(b: string): unknown }).send(body);
 }
 
 export type AppClass = Type<unknown>;

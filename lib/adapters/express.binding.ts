@@ -10,15 +10,13 @@
  * 2 µs (docs/benchmarks.md). Where `app.handle` cannot be wrapped, the hook falls back to the first middleware.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { decidePreflight, HeaderList, isOriginAllowed, PREFLIGHT_REFUSED_STATUS, PREFLIGHT_VARY, PreflightOutcome } from '../core/cors-engine.js';
-import type { CompiledPolicy } from '../core/cors-compiler.js';
+import { PREFLIGHT_VARY, PreflightOutcome } from '../core/cors-engine.js';
 import type { RouteGroup } from '../core/cors-route-index.js';
 import type { CorsHttpBinding, CorsRuntime } from './cors-http.binding.js';
+import { corsForActual, decidePreflightThen, pathname, setHeaders } from './cors-http.common.js';
 
 type Req = IncomingMessage & { hostname?: string; originalUrl?: string; res?: ServerResponse };
 type Next = (err?: unknown) => void;
-type WriteHead = (...args: unknown[]) => ServerResponse;
-
 /** The parts of an Express application the hook uses. */
 interface ExpressApp {
   handle(req: Req, res: ServerResponse, callback?: Next): void;
@@ -33,56 +31,6 @@ interface ExpressApp {
  */
 type Prepare = (req: Req, res: ServerResponse) => void;
 
-function hasOriginToken(vary: string): boolean {
-  return /(^|[\s,])(origin|\*)([\s,]|$)/i.test(vary);
-}
-
-/** Appends Origin to Vary, keeping what is there. */
-function varyOrigin(res: ServerResponse): void {
-  const current = res.getHeader('Vary');
-  if (current === undefined) res.setHeader('Vary', 'Origin');
-  else if (current !== 'Origin') {
-    const value = Array.isArray(current) ? current.join(', ') : String(current);
-    if (!hasOriginToken(value)) res.setHeader('Vary', value === '' ? 'Origin' : `${value}, Origin`);
-  }
-}
-
-/**
- * A handler that sets Vary itself (`res.setHeader('Vary', 'Accept')`) would drop Origin: put it back at write time.
- * One shared function, set as the response's own writeHead; it calls whatever writeHead the prototype has then.
- */
-function writeHeadKeepingVary(this: ServerResponse, ...args: unknown[]): ServerResponse {
-  varyOrigin(this);
-  // writeHead(status, { Vary: … }) would replace the header again: keep Origin in that value too.
-  const last = args[args.length - 1];
-  if (args.length > 1 && last !== null && typeof last === 'object' && !Array.isArray(last)) {
-    const headers = last as Record<string, unknown>;
-    const key = Object.keys(headers).find((k) => k.toLowerCase() === 'vary');
-    if (key !== undefined) {
-      const value = Array.isArray(headers[key]) ? (headers[key] as unknown[]).join(', ') : String(headers[key]);
-      if (!hasOriginToken(value)) args[args.length - 1] = { ...headers, [key]: value === '' ? 'Origin' : `${value}, Origin` };
-    }
-  }
-  return ((Object.getPrototypeOf(this) as ServerResponse).writeHead as WriteHead).apply(this, args);
-}
-
-function pathname(url: string | undefined): string {
-  if (url === undefined) return '/';
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
-}
-
-function setHeaders(res: ServerResponse, headers: HeaderList | readonly (readonly [string, string])[]): void {
-  for (let i = 0; i < headers.length; i++) res.setHeader(headers[i][0], headers[i][1]);
-}
-
-/** The headers of `actualHeaders(policy, origin)`, set without building the list. */
-function grant(res: ServerResponse, policy: CompiledPolicy, origin: string | undefined): void {
-  if (res.headersSent) return;
-  res.setHeader('Access-Control-Allow-Origin', policy.anyOrigin ? '*' : (origin as string));
-  setHeaders(res, policy.actualTail);
-}
-
 function answerPreflight(res: ServerResponse, outcome: PreflightOutcome, poweredBy: boolean): void {
   if (res.headersSent) return;
   res.statusCode = outcome.status;
@@ -92,8 +40,6 @@ function answerPreflight(res: ServerResponse, outcome: PreflightOutcome, powered
   res.setHeader('Content-Length', '0');
   res.end();
 }
-
-const REFUSED: PreflightOutcome = { ok: false, status: PREFLIGHT_REFUSED_STATUS, reason: 'error' };
 
 /**
  * The per-request work. Calls `proceed()` when the app should run (at once, or once an async origin decision is
@@ -112,53 +58,27 @@ function handleCors(runtime: CorsRuntime, req: Req, res: ServerResponse, proceed
   // Fetch §CORS-preflight request: OPTIONS with Origin and Access-Control-Request-Method.
   if (method === 'OPTIONS' && origin !== undefined && headers['access-control-request-method'] !== undefined) {
     if (prepare !== null && group.dynamicOrigins) prepare(req, res); // a resolver may read the request
-    let outcome: PreflightOutcome | Promise<PreflightOutcome>;
-    try {
-      outcome = decidePreflight(group, {
+    const withPoweredBy = prepare !== null && poweredBy();
+    decidePreflightThen(
+      group,
+      {
         origin,
         method: headers['access-control-request-method'] as string,
         requestHeaders: headers['access-control-request-headers'] as string | undefined,
         // Express computes req.hostname on every read: only host-bound controllers need it.
         hostname: group.hostBound ? req.hostname : undefined,
         request: req,
-      });
-    } catch {
-      outcome = REFUSED;
-    }
-    const withPoweredBy = prepare !== null && poweredBy();
-    if ('then' in outcome) {
-      outcome.then(
-        (o) => answerPreflight(res, o, withPoweredBy),
-        () => answerPreflight(res, REFUSED, withPoweredBy),
-      );
-    } else answerPreflight(res, outcome, withPoweredBy);
+      },
+      (outcome) => answerPreflight(res, outcome, withPoweredBy),
+    );
     return;
   }
 
   const entry = group.forMethod(method, group.hostBound ? req.hostname : undefined);
   const policy = entry === undefined ? null : entry.policy;
   if (policy === null) return proceed();
-  if (policy.anyOrigin) {
-    grant(res, policy, origin);
-    return proceed();
-  }
-  varyOrigin(res);
-  res.writeHead = writeHeadKeepingVary as ServerResponse['writeHead'];
-  if (origin === undefined) return proceed();
-  if (prepare !== null && policy.decider !== null) prepare(req, res);
-  const allowed = isOriginAllowed(policy, origin, req);
-  if (allowed === true) {
-    grant(res, policy, origin);
-    return proceed();
-  }
-  if (allowed === false) return proceed();
-  allowed.then(
-    (ok) => {
-      if (ok) grant(res, policy, origin);
-      proceed();
-    },
-    () => proceed(),
-  );
+  if (prepare !== null && policy.decider !== null && origin !== undefined) prepare(req, res); // a resolver may read it
+  corsForActual(res, policy, origin, req, proceed);
 }
 
 /** The hook as a plain Express middleware (the fallback, and for apps that mount it themselves). */

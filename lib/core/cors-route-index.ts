@@ -28,6 +28,10 @@ export interface RouteIndexOptions {
   caseSensitive: boolean;
   /** Express's default: "/a" and "/a/" are the same route. */
   ignoreTrailingSlash: boolean;
+  /** Fastify's `ignoreDuplicateSlashes`: "/a//b" is "/a/b". */
+  ignoreDuplicateSlashes?: boolean;
+  /** The route path in path-to-regexp 8 syntax, for routers that spell paths otherwise (Fastify's "*"). */
+  toPattern?: (path: string) => string;
 }
 
 const MAX_CACHED_GROUPS = 1024;
@@ -111,7 +115,7 @@ export class CorsRouteIndex<T = unknown> {
       } else {
         this.dynamic.push({
           entry,
-          test: match(entry.path, {
+          test: match(options.toPattern ? options.toPattern(entry.path) : entry.path, {
             decode: false,
             end: true,
             sensitive: options.caseSensitive,
@@ -131,6 +135,7 @@ export class CorsRouteIndex<T = unknown> {
 
   /** The routes serving `pathname` (the raw, still percent-encoded path), or null when none does. */
   lookup(pathname: string): RouteGroup<T> | null {
+    if (this.options.ignoreDuplicateSlashes && pathname.includes('//')) pathname = pathname.replace(/\/{2,}/g, '/');
     const group = this.staticGroups.get(this.normalize(pathname));
     if (group !== undefined) return group;
     if (this.dynamic.length === 0) return null;

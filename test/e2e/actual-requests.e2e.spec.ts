@@ -1,8 +1,7 @@
 /** Behaviour 1: actual (non-preflight) requests get exactly the headers their route's merged policy grants. */
 import { Controller, Get, Header, INestApplication, Put, Res } from '@nestjs/common';
-import type { Response } from 'express';
 import { Cors, CorsModule } from '../../lib/index.js';
-import { corsHeaders, createApp, expectNoCors, http, varyOf } from '../helpers.js';
+import { ADAPTERS, corsHeaders, createApp, expectNoCors, http, rawResponse, send, setHeader, varyOf } from '../helpers.js';
 
 const APP = 'https://app.example.com';
 
@@ -23,17 +22,20 @@ class AccountController {
 class DefaultsController {
   @Get() get() { return 'defaults'; }
   @Get('accept') @Header('Vary', 'Accept') withDecoratorVary() { return 'vary'; }
-  @Get('manual') manual(@Res() res: Response) {
-    res.setHeader('Vary', 'Accept-Language'); // replaces whatever was there
-    res.send('manual');
+  // Express: res.setHeader; Fastify: reply.header, which Fastify hands to writeHead, where it replaces the value.
+  @Get('manual') manual(@Res() res: unknown) {
+    setHeader(res, 'Vary', 'Accept-Language'); // replaces whatever was there
+    send(res, 'manual');
   }
-  @Get('write-head') writeHead(@Res() res: Response) {
-    res.writeHead(200, { Vary: 'Accept-Encoding', 'Content-Type': 'text/plain' });
-    res.end('raw');
+  @Get('write-head') writeHead(@Res() res: unknown) {
+    rawResponse(res).writeHead(200, { Vary: 'Accept-Encoding', 'Content-Type': 'text/plain' });
+    rawResponse(res).end('raw');
   }
-  @Get('append') append(@Res() res: Response) {
-    res.vary('Accept-Encoding');
-    res.send('append');
+  @Get('append') append(@Res() res: { vary?(field: string): void; getHeader(name: string): unknown }) {
+    // Express's res.vary(); on Fastify, appending to the value the reply reports (which includes Node's headers).
+    if (typeof res.vary === 'function') res.vary('Accept-Encoding');
+    else setHeader(res, 'Vary', `${String(res.getHeader('vary'))}, Accept-Encoding`);
+    send(res, 'append');
   }
 }
 
@@ -43,13 +45,17 @@ class WebhooksController {
   @Get() get() { return 'hook'; }
 }
 
-describe('actual requests', () => {
+describe.each(ADAPTERS)('actual requests (%s)', (adapter) => {
   let app: INestApplication;
   beforeAll(async () => {
-    app = await createApp({
-      imports: [CorsModule.forRoot({ origin: [APP, 'https://*.tenant.example'] })],
-      controllers: [PublicController, AccountController, DefaultsController, WebhooksController],
-    });
+    app = await createApp(
+      {
+        imports: [CorsModule.forRoot({ origin: [APP, 'https://*.tenant.example'] })],
+        controllers: [PublicController, AccountController, DefaultsController, WebhooksController],
+      },
+      undefined,
+      adapter,
+    );
   });
   afterAll(() => app.close());
 
@@ -133,10 +139,10 @@ describe('actual requests', () => {
   });
 });
 
-describe('a route with no origin anywhere', () => {
+describe.each(ADAPTERS)('a route with no origin anywhere (%s)', (adapter) => {
   it('sends no CORS headers', async () => {
     @Controller('plain') class PlainController { @Get() get() { return 'x'; } }
-    const app = await createApp({ imports: [CorsModule.forRoot({ credentials: true })], controllers: [PlainController] });
+    const app = await createApp({ imports: [CorsModule.forRoot({ credentials: true })], controllers: [PlainController] }, undefined, adapter);
     const res = await http(app).get('/plain').set('Origin', APP).expect(200);
     expectNoCors(res);
     expect(res.headers['vary']).toBeUndefined();
@@ -144,18 +150,27 @@ describe('a route with no origin anywhere', () => {
   });
 });
 
-describe('HEAD', () => {
-  it('is served by the first registered GET or HEAD handler, as Express routes it', async () => {
+describe.each(ADAPTERS)('HEAD (%s)', (adapter) => {
+  it('is served with the policy of the handler the router runs for it', async () => {
     const { Head } = await import('@nestjs/common');
+    // Express: the first registered GET or HEAD handler serves HEAD, here the GET. Fastify adds a HEAD route for each
+    // GET (exposeHeadRoutes) and refuses a @Head() declared after the @Get() at the same path ("Method 'HEAD'
+    // already declared"), so there the @Head() comes first, and serves HEAD.
     @Controller('file')
-    class FileController {
+    class GetFirst {
       @Get() @Cors({ origin: 'https://a.example' }) get() { return 'get'; }
       @Head() @Cors({ origin: 'https://b.example' }) head() { return ''; }
     }
-    const app = await createApp({ imports: [CorsModule.forRoot()], controllers: [FileController] });
-    const a = await http(app).head('/file').set('Origin', 'https://a.example').expect(200);
-    expect(a.headers['access-control-allow-origin']).toBe('https://a.example');
-    const b = await http(app).head('/file').set('Origin', 'https://b.example').expect(200);
+    @Controller('file')
+    class HeadFirst {
+      @Head() @Cors({ origin: 'https://b.example' }) head() { return ''; }
+      @Get() @Cors({ origin: 'https://a.example' }) get() { return 'get'; }
+    }
+    const app = await createApp({ imports: [CorsModule.forRoot()], controllers: [adapter === 'fastify' ? HeadFirst : GetFirst] }, undefined, adapter);
+    const [served, other] = adapter === 'fastify' ? ['https://b.example', 'https://a.example'] : ['https://a.example', 'https://b.example'];
+    const a = await http(app).head('/file').set('Origin', served).expect(200);
+    expect(a.headers['access-control-allow-origin']).toBe(served);
+    const b = await http(app).head('/file').set('Origin', other).expect(200);
     expectNoCors(b);
     await app.close();
   });

@@ -9,9 +9,8 @@ import {
 } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { IsEmail, IsString } from 'class-validator';
-import type { Response } from 'express';
 import { Cors, CorsModule } from '../../lib/index.js';
-import { createApp, expectNoCors, http, varyOf } from '../helpers.js';
+import { ADAPTERS, createApp, expectNoCors, http, varyOf } from '../helpers.js';
 
 const APP = 'https://app.example.com';
 
@@ -38,7 +37,11 @@ class CreateUserDto {
 @Catch(HttpException)
 class TeapotFilter implements ExceptionFilter {
   catch(_e: HttpException, host: ArgumentsHost) {
-    host.switchToHttp().getResponse<Response>().status(418).json({ filtered: true });
+    // Express's res.status().json(), Fastify's reply.code().send().
+    const res = host.switchToHttp().getResponse<{ status(s: number): { json?(b: unknown): void; send(b: unknown): void } }>();
+    const status = res.status(418);
+    if (typeof status.json === 'function') status.json({ filtered: true });
+    else status.send({ filtered: true });
   }
 }
 
@@ -53,6 +56,15 @@ class ErrorsController {
   @Get('filtered') @UseFilters(TeapotFilter) filtered() { throw new ForbiddenException(); }
   @Post('json') json(@Body() body: unknown) { return body; }
   @Get('middleware') middleware() { return 'never'; }
+  @Get('middleware-ends') middlewareEnds() { return 'never'; }
+  @Get('use-ends') useEnds() { return 'never'; }
+}
+
+/** Ends the request itself on Node's response, as auth middleware does: nothing of the framework runs after it. */
+function endWith401(_req: unknown, res: import('node:http').ServerResponse) {
+  res.statusCode = 401;
+  res.setHeader('Content-Type', 'text/plain');
+  res.end('no token');
 }
 
 @Controller('closed')
@@ -65,10 +77,11 @@ class ClosedController {
 class ErrorsModule implements NestModule {
   configure(consumer: MiddlewareConsumer) {
     consumer.apply((_req: unknown, _res: unknown, next: (e?: unknown) => void) => next(new ForbiddenException('mw'))).forRoutes('errors/middleware');
+    consumer.apply(endWith401).forRoutes('errors/middleware-ends');
   }
 }
 
-describe('CORS headers on error responses', () => {
+describe.each(ADAPTERS)('CORS headers on error responses (%s)', (adapter) => {
   let app: INestApplication;
   beforeAll(async () => {
     app = await createApp(
@@ -76,7 +89,11 @@ describe('CORS headers on error responses', () => {
         imports: [CorsModule.forRoot({ origin: APP }), ErrorsModule],
         providers: [{ provide: APP_GUARD, useClass: GlobalForbidGuard }],
       },
-      (a) => a.useGlobalPipes(new ValidationPipe()),
+      (a) => {
+        a.useGlobalPipes(new ValidationPipe());
+        a.use('/errors/use-ends', endWith401);
+      },
+      adapter,
     );
   });
   afterAll(() => app.close());
@@ -97,6 +114,8 @@ describe('CORS headers on error responses', () => {
     ['an exception filter', () => http(app).get('/errors/filtered'), 418],
     ['a body-parser error (malformed JSON)', () => http(app).post('/errors/json').set('Content-Type', 'application/json').send('{"a":'), 400],
     ['a Nest middleware error', () => http(app).get('/errors/middleware'), 403],
+    ['a Nest middleware ending the response itself', () => http(app).get('/errors/middleware-ends'), 401],
+    ['an app.use() middleware ending the response itself', () => http(app).get('/errors/use-ends'), 401],
   ])('%s carries the route\'s CORS headers', async (_name, send, status) => {
     const res = await send().set('Origin', APP);
     expect(res.status).toBe(status);
@@ -111,5 +130,31 @@ describe('CORS headers on error responses', () => {
   it('@Cors(false) routes stay without CORS headers on errors', async () => {
     const res = await http(app).get('/closed/guard').set('Origin', APP).expect(401);
     expectNoCors(res);
+  });
+});
+
+/**
+ * NestFactory.create() registers Fastify's middleware engine (middie) before any provider exists, so a hook a provider
+ * adds with addHook() would run after the middleware (under Test.createTestingModule() it would not: middie comes at
+ * app.init() there). The library's hook must be ahead of it both ways.
+ */
+describe.each(ADAPTERS)('middleware-ended responses under NestFactory.create (%s)', (adapter) => {
+  let app: INestApplication;
+  beforeAll(async () => {
+    const { NestFactory } = await import('@nestjs/core');
+    const { httpAdapterFor } = await import('../helpers.js');
+    @Module({ imports: [CorsModule.forRoot({ origin: APP }), ErrorsModule] })
+    class FactoryModule {}
+    app = await NestFactory.create(FactoryModule, await httpAdapterFor(adapter), { logger: false });
+    app.use('/errors/use-ends', endWith401);
+    await app.init();
+    if (adapter === 'fastify') await (app.getHttpAdapter().getInstance() as { ready(): Promise<unknown> }).ready();
+  });
+  afterAll(() => app.close());
+
+  it.each(['/errors/middleware-ends', '/errors/use-ends'])('%s: the 401 carries the CORS headers', async (path) => {
+    const res = await http(app).get(path).set('Origin', APP).expect(401);
+    expect(res.headers['access-control-allow-origin']).toBe(APP);
+    expect(varyOf(res)).toContain('origin');
   });
 });

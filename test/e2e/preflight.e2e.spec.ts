@@ -5,7 +5,7 @@ import {
 } from '@nestjs/common';
 import { APP_GUARD, RouterModule } from '@nestjs/core';
 import { Cors, CorsModule } from '../../lib/index.js';
-import { corsHeaders, createApp, expectNoCors, http, preflight } from '../helpers.js';
+import { ADAPTERS, AdapterName, corsHeaders, createApp, expectNoCors, http, initApp, preflight } from '../helpers.js';
 
 const APP = 'https://app.example.com';
 const OTHER = 'https://other.example.com';
@@ -56,9 +56,13 @@ class HooksController {
   @Post() receive() { return 'ok'; }
 }
 
-@Controller('files')
-class FilesController {
-  @Get('*path') get(@Param('path') path: string[]) { return path; }
+/** A named wildcard: Express 5 spells it '*path', Fastify's router '*' (platform-fastify refuses '*path'). */
+function filesController(adapter: AdapterName) {
+  @Controller('files')
+  class FilesController {
+    @Get(adapter === 'fastify' ? '*' : '*path') get(@Param(adapter === 'fastify' ? '*' : 'path') path: unknown) { return path; }
+  }
+  return FilesController;
 }
 
 @Controller('any')
@@ -96,7 +100,7 @@ class HealthController {
   @Get() get() { return 'healthy'; }
 }
 
-describe('preflight', () => {
+describe.each(ADAPTERS)('preflight (%s)', (adapter) => {
   let app: INestApplication;
   beforeAll(async () => {
     app = await createApp(
@@ -107,7 +111,7 @@ describe('preflight', () => {
           RouterModule.register([{ path: 'admin', module: AdminModule }]),
         ],
         controllers: [
-          ItemsController, ReadonlyController, StatusController, MixedController, HooksController, FilesController,
+          ItemsController, ReadonlyController, StatusController, MixedController, HooksController, filesController(adapter),
           AnyController, OwnOptionsController, CatsV1Controller, CatsV2Controller, HealthController,
         ],
         providers: [{ provide: APP_GUARD, useClass: CountingGuard }],
@@ -116,6 +120,10 @@ describe('preflight', () => {
         a.setGlobalPrefix('api', { exclude: [{ path: 'health', method: RequestMethod.GET }] });
         a.enableVersioning({ type: VersioningType.URI });
       },
+      adapter,
+      // Express matches paths case-insensitively and with or without a trailing slash; Fastify's router is strict
+      // unless told (test/e2e/fastify-router.e2e.spec.ts covers its defaults).
+      { routerOptions: { caseSensitive: false, ignoreTrailingSlash: true } },
     );
   });
   afterAll(() => app.close());
@@ -243,7 +251,7 @@ describe('preflight', () => {
   });
 });
 
-describe('route order', () => {
+describe.each(ADAPTERS)('route order (%s)', (adapter) => {
   @Controller('things')
   class ThingsController {
     @Get(':id') one() { return 'one'; }
@@ -256,28 +264,34 @@ describe('route order', () => {
       imports: [CorsModule.forRoot({ origin: APP })],
       controllers: [ThingsController],
     }).compile();
-    const app = moduleRef.createNestApplication({ logger: false, routeResolutionStrategy });
-    await app.init();
-    return app;
+    return initApp(moduleRef, adapter, { routeResolutionStrategy });
   }
 
-  it('follows declaration order like Express: /things/:id serves /things/special', async () => {
+  async function expectServedBy(app: INestApplication, handler: 'one' | 'special') {
+    await http(app).get('/things/special').expect(200, handler);
+    if (handler === 'one') await preflight(app, '/things/special', 'https://anyone.test', 'GET', 'x-a').expect(403);
+    else {
+      const res = await preflight(app, '/things/special', 'https://anyone.test', 'GET', 'x-a').expect(204);
+      expect(res.headers['access-control-allow-origin']).toBe('*');
+    }
+  }
+
+  it('follows the router: Express in declaration order (/things/:id serves /things/special), Fastify by specificity', async () => {
     const app = await appWith();
-    await http(app).get('/things/special').expect(200, 'one');
-    await preflight(app, '/things/special', 'https://anyone.test', 'GET', 'x-a').expect(403);
+    await expectServedBy(app, adapter === 'express' ? 'one' : 'special');
     await app.close();
   });
 
   it("follows Nest's specificity ordering when the app asks for it", async () => {
     const app = await appWith('specificity');
-    await http(app).get('/things/special').expect(200, 'special');
-    const res = await preflight(app, '/things/special', 'https://anyone.test', 'GET', 'x-a').expect(204);
-    expect(res.headers['access-control-allow-origin']).toBe('*');
+    await expectServedBy(app, 'special');
     await app.close();
   });
 });
 
-describe('optional leading segments', () => {
+// Express only: Fastify's router has no optional segment but a last parameter (`:lang?`, below), and refuses the
+// '{/:lang}' path platform-fastify hands it ("The first character of a path should be `/` or `*`").
+describe('optional leading segments (express)', () => {
   @Controller('{/:lang}/shop')
   class ShopController { @Get('items') items() { return 'items'; } }
 
@@ -288,6 +302,21 @@ describe('optional leading segments', () => {
       const res = await preflight(app, path, APP, 'GET', 'x-a').expect(204);
       expect(res.headers['access-control-allow-origin']).toBe(APP);
     }
+    await app.close();
+  });
+});
+
+describe.each(ADAPTERS)('an optional last parameter (%s)', (adapter) => {
+  it('serves /shop/items and /shop/items/en, each spelled the way its router spells it', async () => {
+    @Controller('shop')
+    class ShopController { @Get(adapter === 'fastify' ? 'items/:lang?' : 'items{/:lang}') items() { return 'items'; } }
+    const app = await createApp({ imports: [CorsModule.forRoot({ origin: APP })], controllers: [ShopController] }, undefined, adapter);
+    for (const path of ['/shop/items', '/shop/items/en']) {
+      await http(app).get(path).expect(200, 'items');
+      const res = await preflight(app, path, APP, 'GET', 'x-a').expect(204);
+      expect(res.headers['access-control-allow-origin']).toBe(APP);
+    }
+    await preflight(app, '/shop/items/en/more', APP, 'GET', 'x-a').expect(404);
     await app.close();
   });
 });

@@ -224,7 +224,7 @@ describe('an HTTP adapter the library has no binding for', () => {
     @Controller('x') class XController { @Get() get() { return 1; } }
     const moduleRef = await Test.createTestingModule({ imports: [CorsModule.forRoot()], controllers: [XController] }).compile();
     const app = moduleRef.createNestApplication(new OtherAdapter(), { logger: false });
-    await expect(app.init()).rejects.toThrow("nestjs-route-cors supports the express adapter; this app uses 'other'");
+    await expect(app.init()).rejects.toThrow("nestjs-route-cors supports the express and fastify adapters; this app uses 'other'");
     await app.close();
   });
 });
