@@ -1,4 +1,5 @@
-import { HttpServer, INestApplication, ModuleMetadata, NestApplicationOptions, Type } from '@nestjs/common';
+import { INestApplication, ModuleMetadata, NestApplicationOptions, Type } from '@nestjs/common';
+import type { AbstractHttpAdapter } from '@nestjs/core';
 import type { TestingModule } from '@nestjs/testing';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
@@ -11,10 +12,10 @@ export const ADAPTERS: readonly AdapterName[] = ['express', 'fastify'];
 export type FastifyOptions = Record<string, unknown>;
 
 /** The adapter instance for `createNestApplication(adapter, …)`. */
-export async function httpAdapterFor(adapter: AdapterName, fastifyOptions?: FastifyOptions): Promise<HttpServer> {
+export async function httpAdapterFor(adapter: AdapterName, fastifyOptions?: FastifyOptions): Promise<AbstractHttpAdapter> {
   if (adapter === 'fastify') {
     const { FastifyAdapter } = await import('@nestjs/platform-fastify');
-    return new FastifyAdapter(fastifyOptions as never) as unknown as HttpServer;
+    return new FastifyAdapter(fastifyOptions as never) as unknown as AbstractHttpAdapter;
   }
   const { ExpressAdapter } = await import('@nestjs/platform-express');
   return new ExpressAdapter();
@@ -94,3 +95,11 @@ export function send(res: unknown, body: string): void {
 }
 
 export type AppClass = Type<unknown>;
+
+/**
+ * `createApp` bound to one adapter, to shadow the import inside `describe.each(ADAPTERS)`:
+ * `const createApp = createAppOn(adapter);` and the spec's body stays as it is.
+ */
+export function createAppOn(adapter: AdapterName, fastify?: FastifyOptions) {
+  return (metadata: ModuleMetadata, configure?: (app: INestApplication) => void) => createApp(metadata, configure, adapter, fastify);
+}

@@ -79,6 +79,8 @@ export function fastifyRouteMatching(httpAdapter: unknown): RouteIndexOptions {
     caseSensitive: matching.caseSensitive !== false,
     ignoreTrailingSlash: matching.ignoreTrailingSlash === true,
     ignoreDuplicateSlashes: routerOption(instance, 'ignoreDuplicateSlashes') === true,
+    // Fastify adds a HEAD route for each GET unless `exposeHeadRoutes: false` (a server option, not a router one).
+    headFromGet: instance.initialConfig.exposeHeadRoutes !== false,
     toPattern: fastifyPathToPattern,
   };
 }

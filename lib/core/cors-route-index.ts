@@ -30,6 +30,8 @@ export interface RouteIndexOptions {
   ignoreTrailingSlash: boolean;
   /** Fastify's `ignoreDuplicateSlashes`: "/a//b" is "/a/b". */
   ignoreDuplicateSlashes?: boolean;
+  /** Whether a GET route serves HEAD (Express; Fastify's `exposeHeadRoutes`, default true). */
+  headFromGet?: boolean;
   /** The route path in path-to-regexp 8 syntax, for routers that spell paths otherwise (Fastify's "*"). */
   toPattern?: (path: string) => string;
 }
@@ -45,7 +47,10 @@ export class RouteGroup<T = unknown> {
   readonly hasPathPolicy: boolean;
   private readonly allowMethodsCache = new Map<RouteEntry<T>, string>();
 
-  constructor(readonly entries: readonly RouteEntry<T>[]) {
+  constructor(
+    readonly entries: readonly RouteEntry<T>[],
+    private readonly headFromGet = true,
+  ) {
     this.hostBound = entries.some((e) => e.hosts !== undefined);
     this.dynamicOrigins = entries.some((e) => e.policy !== null && e.policy.decider !== null);
     this.hasPathPolicy = entries.some((e) => e.pathPolicy === true);
@@ -54,7 +59,7 @@ export class RouteGroup<T = unknown> {
   /** The entry Express would run for this method: the first registered that matches it (HEAD falls back to GET). */
   forMethod(method: string, hostname?: string): RouteEntry<T> | undefined {
     // Express 5: each Nest handler is its own route; a route without HEAD serves HEAD with its GET handler.
-    const head = method === 'HEAD';
+    const head = method === 'HEAD' && this.headFromGet;
     for (const e of this.entries) {
       if (e.hosts !== undefined && !hostMatches(e.hosts, hostname)) continue;
       if (e.method === method || e.method === 'ALL' || (head && e.method === 'GET')) return e;
@@ -129,7 +134,7 @@ export class CorsRouteIndex<T = unknown> {
     for (const [key, list] of staticEntries) {
       const samePath = list[0].path;
       const dynamicMatches = this.dynamic.filter((d) => d.test(samePath) !== false).map((d) => d.entry);
-      this.staticGroups.set(key, new RouteGroup(this.inOrder([...list, ...dynamicMatches])));
+      this.staticGroups.set(key, new RouteGroup(this.inOrder([...list, ...dynamicMatches]), options.headFromGet !== false));
     }
   }
 
@@ -144,7 +149,10 @@ export class CorsRouteIndex<T = unknown> {
     if (key === '') return null;
     let cached = this.dynamicGroups.get(key);
     if (cached === undefined) {
-      cached = new RouteGroup(this.inOrder(key.split(',').filter(Boolean).map((i) => this.dynamic[Number(i)].entry)));
+      cached = new RouteGroup(
+        this.inOrder(key.split(',').filter(Boolean).map((i) => this.dynamic[Number(i)].entry)),
+        this.options.headFromGet !== false,
+      );
       if (this.dynamicGroups.size < MAX_CACHED_GROUPS) this.dynamicGroups.set(key, cached);
     }
     return cached;

@@ -1,7 +1,7 @@
 /** Behaviour 5: malformed or hostile input gets a clear answer — never a 500, a hang or a reflected value. */
 import { Controller, Get, INestApplication, Put } from '@nestjs/common';
 import { Cors, CorsModule } from '../../lib/index.js';
-import { corsHeaders, createApp, expectNoCors, http, preflight } from '../helpers.js';
+import { ADAPTERS, corsHeaders, createAppOn, expectNoCors, http, preflight } from '../helpers.js';
 
 const APP = 'https://app.example.com';
 
@@ -30,7 +30,8 @@ class DynamicController {
   @Get() get() { return 'ok'; }
 }
 
-describe('bad input', () => {
+describe.each(ADAPTERS)('bad input (%s)', (adapter) => {
+  const createApp = createAppOn(adapter);
   let app: INestApplication;
   beforeAll(async () => {
     app = await createApp({ imports: [CorsModule.forRoot()], controllers: [ApiController, ListedController, DynamicController] });

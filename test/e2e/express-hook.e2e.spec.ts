@@ -1,4 +1,7 @@
 /**
+ * Express only (the Fastify counterpart is fastify-hook.e2e.spec.ts): these cases are about the Express request
+ * object the hook builds in front of `app.handle` (Express's req.hostname/req.get()/originalUrl, X-Powered-By).
+ *
  * Where the Express hook runs (in front of `app.handle`, before Express sets up the request): what user code and
  * host-bound routes read of the request there is what they read inside the app.
  */

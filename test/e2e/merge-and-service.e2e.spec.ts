@@ -1,7 +1,7 @@
 /** Merge rules (handler > controller > module defaults, per field), forRootAsync, and CorsPolicyService. */
 import { Controller, Delete, Get, Injectable, INestApplication, Module, Post, Put } from '@nestjs/common';
 import { Cors, CorsModule, CorsModuleOptions, CorsPolicyService } from '../../lib/index.js';
-import { corsHeaders, createApp, http, preflight } from '../helpers.js';
+import { ADAPTERS, corsHeaders, createAppOn, http, preflight } from '../helpers.js';
 
 const APP = 'https://app.example.com';
 const ADMIN = 'https://admin.example.com';
@@ -29,7 +29,8 @@ class CorsConfigService {
 @Module({ providers: [CorsConfigService], exports: [CorsConfigService] })
 class ConfigModule {}
 
-describe('merge rules', () => {
+describe.each(ADAPTERS)('merge rules (%s)', (adapter) => {
+  const createApp = createAppOn(adapter);
   let app: INestApplication;
   beforeAll(async () => {
     app = await createApp({
@@ -81,7 +82,8 @@ describe('merge rules', () => {
   });
 });
 
-describe('forRootAsync with useClass', () => {
+describe.each(ADAPTERS)('forRootAsync with useClass (%s)', (adapter) => {
+  const createApp = createAppOn(adapter);
   @Injectable()
   class CorsOptionsFactory {
     create(): CorsModuleOptions {
@@ -101,7 +103,8 @@ describe('forRootAsync with useClass', () => {
   });
 });
 
-describe('CorsPolicyService', () => {
+describe.each(ADAPTERS)('CorsPolicyService (%s)', (adapter) => {
+  const createApp = createAppOn(adapter);
   let app: INestApplication;
   let service: CorsPolicyService;
   beforeAll(async () => {
@@ -151,7 +154,8 @@ describe('CorsPolicyService', () => {
   });
 });
 
-describe('CorsPolicyService.evaluate() and Content-Type', () => {
+describe.each(ADAPTERS)('CorsPolicyService.evaluate() and Content-Type (%s)', (adapter) => {
+  const createApp = createAppOn(adapter);
   @Controller('form') @Cors({ origin: APP, allowedHeaders: ['X-Token'] }) class FormController { @Post() post() { return 1; } }
   let app: INestApplication;
   beforeAll(async () => {
