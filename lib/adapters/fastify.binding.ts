@@ -211,10 +211,9 @@ export function createFastifyCorsHook(runtime: CorsRuntime, instance: FastifyIns
       return;
     }
 
-    if (request.is404) return done(); // no route: no policy
-    const routePath = request.routeOptions.url;
+    const routePath = request.is404 ? undefined : request.routeOptions.url;
     const group = routePath === undefined ? undefined : groupsOf(index).get(routePath);
-    if (group === undefined) return done(); // a route Nest's controllers do not serve
+    if (group === undefined) return outsideControllers(index, request, reply, method, origin, done);
     // HEAD: the route Fastify adds for a GET (`exposeHeadRoutes`) has the GET's path, and `forMethod` falls back to
     // GET; an explicit @Head() (Fastify requires it before the @Get()) comes first in the group.
     const entry = group.forMethod(method, group.hostBound ? request.hostname : undefined);
@@ -222,6 +221,25 @@ export function createFastifyCorsHook(runtime: CorsRuntime, instance: FastifyIns
     if (policy === null) return done();
     corsForActual(reply.raw, policy, origin, request, done as () => void);
   };
+}
+
+/**
+ * A request no controller route serves (a 404, or a route added outside Nest's controllers: Mercurius, @fastify/static,
+ * the app's own `fastify.get()`): only a path policy (`paths` in the module options) applies, matched by path.
+ */
+function outsideControllers(
+  index: CorsRouteIndex<unknown>,
+  request: FastifyRequestLike,
+  reply: FastifyReplyLike,
+  method: string,
+  origin: string | undefined,
+  done: Done,
+): void {
+  const group = index.lookup(pathname(request.raw.url));
+  if (group === null || !group.hasPathPolicy) return done();
+  const entry = group.forMethod(method, group.hostBound ? request.hostname : undefined);
+  if (entry === undefined || entry.pathPolicy !== true || entry.policy === null) return done();
+  corsForActual(reply.raw, entry.policy, origin, request, done as () => void);
 }
 
 /** Runs the user's hook as the adapter runs its slot: callback or promise, once. */

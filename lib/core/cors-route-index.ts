@@ -32,7 +32,7 @@ export interface RouteIndexOptions {
   ignoreDuplicateSlashes?: boolean;
   /** Whether a GET route serves HEAD (Express; Fastify's `exposeHeadRoutes`, default true). */
   headFromGet?: boolean;
-  /** The route path in path-to-regexp 8 syntax, for routers that spell paths otherwise (Fastify's "*"). */
+  /** A controller route's path in path-to-regexp 8 syntax, for routers that spell paths otherwise (Fastify's "*"). */
   toPattern?: (path: string) => string;
 }
 
@@ -120,7 +120,7 @@ export class CorsRouteIndex<T = unknown> {
       } else {
         this.dynamic.push({
           entry,
-          test: match(options.toPattern ? options.toPattern(entry.path) : entry.path, {
+          test: match(options.toPattern && !entry.pathPolicy ? options.toPattern(entry.path) : entry.path, {
             decode: false,
             end: true,
             sensitive: options.caseSensitive,
