@@ -3,7 +3,7 @@
 // installs it into throwaway apps the way a user does (a Nest 11 app compiled to CommonJS with moduleResolution
 // node10 and node16, a Nest 12 ESM app), type-checks each with its own tsconfig, starts each on every adapter the
 // library supports, and checks over real HTTP: a granted and a refused preflight, a credentialed GET, a guard's 401
-// with CORS headers, @Cors(false), an origin resolver, one set of classes when both builds are loaded, and a
+// with CORS headers, @Cors(false), an origin resolver, a Socket.IO gateway's origin check, one set of classes when both builds are loaded, and a
 // CorsConfigError at startup. Installs come from npm's cache when it has them (--prefer-offline); set
 // PACKAGING_KEEP=1 to keep the temporary folder. Exits non-zero on the first failed check.
 import { execFileSync, spawn } from 'node:child_process';
@@ -26,9 +26,10 @@ const APPS = [
     name: 'nest11-commonjs',
     type: 'commonjs',
     nest: '^11.2.0',
+    major: '^11.0.0', // @nestjs/websockets and platform-socket.io have their own minor versions
     configs: { 'cjs-node10': 'out-node10', 'cjs-node16': 'out-node16' },
   },
-  { name: 'nest12-esm', type: 'module', nest: '^12.5.0', configs: { esm: 'out-esm' } },
+  { name: 'nest12-esm', type: 'module', nest: '^12.5.0', major: '^12.0.0', configs: { esm: 'out-esm' } },
 ];
 
 const started = Date.now();
@@ -144,6 +145,17 @@ async function checkApp(dir, label, adapter) {
       tenant.headers['access-control-allow-origin'] === TENANT && notTenant.headers['access-control-allow-origin'] === undefined,
       `${JSON.stringify(tenant.headers)} / ${JSON.stringify(notTenant.headers)}`,
     );
+
+    // Socket.IO's polling handshake: engine.io answers it before the HTTP app; the library's check runs there.
+    const handshake = '/socket.io/?EIO=4&transport=polling';
+    const listed = await http(port, 'GET', handshake, { Origin: APP });
+    const unlisted = await http(port, 'GET', handshake, { Origin: EVIL });
+    check(
+      `${label}: Socket.IO gateway admits a listed origin and refuses another before any session`,
+      listed.status === 200 && listed.body.includes('"sid"') && listed.headers['access-control-allow-origin'] === APP &&
+        unlisted.status === 403 && !unlisted.body.includes('"sid"') && unlisted.headers['access-control-allow-origin'] === undefined,
+      `${listed.status} ${listed.body.slice(0, 80)} / ${unlisted.status} ${unlisted.body.slice(0, 80)} ${JSON.stringify(unlisted.headers)}`,
+    );
   } finally {
     await stop(child);
   }
@@ -192,6 +204,8 @@ async function main() {
             '@nestjs/common': app.nest,
             '@nestjs/core': app.nest,
             '@nestjs/platform-express': app.nest,
+            '@nestjs/websockets': app.major,
+            '@nestjs/platform-socket.io': app.major,
             ...fastify,
             'reflect-metadata': '^0.2.2',
             rxjs: '^7.8.0',

@@ -1,5 +1,6 @@
 // A user's app, as it would be written against the published package (no path into the package but its entry).
 import { CanActivate, Controller, Get, Injectable, Module, Put, UnauthorizedException, UseGuards } from '@nestjs/common';
+import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { Cors, CorsModule, CorsOriginResolver, CorsPolicyService } from 'nestjs-route-cors';
 
 export const APP = 'https://app.example.com';
@@ -52,10 +53,19 @@ class WebhookController {
   }
 }
 
+/** A Socket.IO gateway on the HTTP server (path /socket.io/): the module's origins, with cookies. */
+@WebSocketGateway()
+@Cors({ credentials: true })
+class FeedGateway {
+  @SubscribeMessage('ping') ping() {
+    return 'pong';
+  }
+}
+
 @Module({
   imports: [CorsModule.forRoot({ origin: [APP], methods: ['GET', 'PUT'] })],
   controllers: [AccountController, TenantController, WebhookController],
-  providers: [TenantOrigins],
+  providers: [TenantOrigins, FeedGateway],
 })
 export class AppModule {}
 
