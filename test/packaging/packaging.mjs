@@ -19,7 +19,7 @@ const APP = 'https://app.example.com';
 const TENANT = 'https://tenant.example.com';
 const EVIL = 'https://evil.example';
 /** Adapters the library supports; each app is started on each. */
-const ADAPTERS = ['express'];
+const ADAPTERS = ['express', 'fastify'];
 
 const APPS = [
   {
