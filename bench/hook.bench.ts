@@ -44,7 +44,7 @@ export function runHookBench(log: (line: string) => void, rounds = 9, perRound =
   const express_ = express();
   const origins = [ALLOWED_ORIGIN, 'https://admin.example.com'];
   const policy = compilePolicy({ origin: origins }, 'bench').policy!;
-  const info = { controller: 'Items', handler: 'list', label: 'bench' };
+  const info = { controller: 'Items', handler: 'list', label: 'bench', cors: 'on' as const };
   const index = new CorsRouteIndex<CorsRouteInfo>(
     [
       { method: 'GET', path: ROUTE, policy, info },

@@ -1,4 +1,4 @@
-import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Subscription } from 'rxjs';
 import { bindingFor, HTTP_BINDINGS } from './adapters/cors-http.bindings.js';
@@ -28,6 +28,7 @@ export class CorsHttpInstaller implements OnModuleInit, OnModuleDestroy {
         return;
       }
       binding.install(adapter, policies);
+      warnOnEnableCors(adapter as unknown as Record<string, unknown>);
     });
   }
 
@@ -38,4 +39,28 @@ export class CorsHttpInstaller implements OnModuleInit, OnModuleDestroy {
   onModuleDestroy(): void {
     this.subscription.unsubscribe();
   }
+}
+
+const WATCHED = Symbol('nestjs-route-cors: enableCors watched');
+
+/**
+ * `app.enableCors()` and `NestFactory.create(AppModule, { cors })` both reach the adapter's public `enableCors()`,
+ * which registers the `cors` package as app-wide middleware. The hook is installed before user code can call it, so
+ * wrapping that method sees every such call. (A `cors()` middleware added by hand with `app.use()` is not seen.)
+ */
+function warnOnEnableCors(adapter: Record<string, unknown>): void {
+  const original = adapter.enableCors;
+  if (typeof original !== 'function' || (original as unknown as Record<symbol, unknown>)[WATCHED]) return;
+  const logger = new Logger('CorsModule');
+  const watched = function (this: unknown, ...args: unknown[]) {
+    logger.warn(
+      'app.enableCors() is in use as well: its middleware (cors, @fastify/cors) adds one app-wide policy to every response the ' +
+        'per-route policies decide (even on @Cors(false) routes, and over their Access-Control-Allow-Origin) and answers ' +
+        'the preflights nestjs-route-cors passes on; remove app.enableCors() (or the cors option of NestFactory.create) ' +
+        'and put its options in CorsModule.forRoot()',
+    );
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  };
+  (watched as unknown as Record<symbol, unknown>)[WATCHED] = true;
+  adapter.enableCors = watched;
 }

@@ -1,6 +1,6 @@
 import type { CorsModuleOptions } from './cors.interfaces.js';
-import { defaultPolicyOf } from './cors.interfaces.js';
-import { compilePolicy, CorsProblem } from './core/cors-compiler.js';
+import { CORS_REPORT_LEVELS, defaultPolicyOf } from './cors.interfaces.js';
+import { compilePolicy, CorsProblem, describe } from './core/cors-compiler.js';
 import { originCacheProblems } from './core/cors-origin-cache.js';
 
 const NOT_AN_OBJECT = {
@@ -37,6 +37,14 @@ export function moduleOptionsProblems(options: CorsModuleOptions | undefined | n
       field: 'invalidation',
       value: String(transport),
       reason: "invalidation is a transport such as new PostgresCorsInvalidation({ connectionString }) from 'nestjs-route-cors/postgres'",
+    });
+  }
+  if (options.report !== undefined && !CORS_REPORT_LEVELS.includes(options.report)) {
+    all.push({
+      route: DEFAULTS_ROUTE,
+      field: 'report',
+      value: describe(options.report),
+      reason: "report is the log level of the startup table: 'log' (default), 'debug', 'verbose', or false for none",
     });
   }
   all.push(...gatewayOptionProblems(options.gateways));

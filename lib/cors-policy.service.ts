@@ -9,6 +9,7 @@ import { buildRouteTable, CorsRouteInfo } from './cors-route-table.js';
 import { CompileContext, OriginDecider } from './core/cors-compiler.js';
 import { actualHeaders, decidePreflight, isOriginAllowed } from './core/cors-engine.js';
 import { OriginDecisionCache } from './core/cors-origin-cache.js';
+import { formatCorsReport } from './core/cors-report.js';
 import type { CorsPolicy, CorsResolverClass } from './core/cors-policy.js';
 import type { CorsRouteIndex } from './core/cors-route-index.js';
 import { SAFELISTED_METHODS } from './core/cors-tokens.js';
@@ -126,6 +127,7 @@ export class CorsPolicyService implements OnModuleInit, OnApplicationShutdown {
     const all = [...defaultProblems, ...problems];
     if (all.length > 0) throw new CorsConfigError(all);
     this.index = index;
+    this.logReport();
     const transport = this.options?.invalidation;
     if (transport) {
       // Another replica changed an origin: forget it here, without telling anyone else.
@@ -189,6 +191,18 @@ export class CorsPolicyService implements OnModuleInit, OnApplicationShutdown {
         return cache.decide;
       },
     };
+  }
+
+  /** The startup table, at the level of the `report` option (`'log'` by default). */
+  private logReport(): void {
+    const level = this.options?.report ?? 'log';
+    if (level === false) return;
+    const rows = this.requireIndex().entries.map((e) => ({
+      method: e.method,
+      path: e.path,
+      policy: e.policy ? e.policy.source : e.info.cors === 'off' ? ('off' as const) : ('none' as const),
+    }));
+    this.logger[level](formatCorsReport(rows));
   }
 
   /** @internal */

@@ -23,6 +23,8 @@ export interface CorsRouteInfo {
   handler: string | null;
   /** `AccountController.update PUT /account`, or `paths['/graphql'] POST` */
   label: string;
+  /** Why a route without a policy has none: `@Cors(false)` (`'off'`) or no origin at any level (`'none'`). */
+  cors: 'on' | 'off' | 'none';
 }
 
 export interface CorsRouteTableInput {
@@ -96,7 +98,9 @@ export function buildRouteTable({ modules, config, adapterHost, defaults: option
               const label = `${metatype.name}.${route.methodName} ${method} ${path}`;
               // handler > controller > module defaults, field by field; false switches CORS off at that level.
               let policy: CompiledPolicy | null = null;
+              let cors: CorsRouteInfo['cors'] = 'off';
               if (handlerPolicy !== false && !(classPolicy === false && handlerPolicy === undefined)) {
+                cors = 'none';
                 const merged = mergePolicies(defaults, classPolicy || undefined, handlerPolicy);
                 if (merged.origin !== undefined) {
                   const key = signatures.of(merged);
@@ -105,6 +109,7 @@ export function buildRouteTable({ modules, config, adapterHost, defaults: option
                   result.routes.push(label);
                   for (const layer of [classPolicy, handlerPolicy]) if (layer) for (const f of Object.keys(layer)) result.ownFields.add(f);
                   policy = result.policy;
+                  cors = 'on';
                 }
               }
               entries.push({
@@ -112,7 +117,7 @@ export function buildRouteTable({ modules, config, adapterHost, defaults: option
                 path,
                 hosts,
                 policy,
-                info: { controller: metatype.name, handler: route.methodName, label },
+                info: { controller: metatype.name, handler: route.methodName, label, cors },
               });
             }
           }
@@ -176,7 +181,7 @@ export function buildRouteTable({ modules, config, adapterHost, defaults: option
         path: pattern,
         policy,
         pathPolicy: true,
-        info: { controller: null, handler: null, label: `${pathLabel(pattern)} ${method}` },
+        info: { controller: null, handler: null, label: `${pathLabel(pattern)} ${method}`, cors: policy ? 'on' : 'off' },
       });
     }
   }

@@ -38,10 +38,20 @@ export interface CorsModuleOptions extends CorsPolicy {
   paths?: CorsPathPolicies;
   /** WebSocket gateways (docs/websockets.md): `{ requireOrigin: true }` refuses handshakes without `Origin`. */
   gateways?: CorsGatewayOptions;
+  /**
+   * The startup report: one table of every route's policy (method, path, origins, credentials, methods), logged
+   * once at bootstrap through Nest's `Logger` (context `CorsModule`) at this level. Default `'log'`; `false` logs
+   * nothing.
+   */
+  report?: CorsReportLevel;
 }
 
+/** The Nest log level of the startup report, or false for none. */
+export type CorsReportLevel = 'log' | 'debug' | 'verbose' | false;
+export const CORS_REPORT_LEVELS: readonly CorsReportLevel[] = ['log', 'debug', 'verbose', false];
+
 /** Options of `CorsModuleOptions` that are module settings, not part of the default policy. */
-export const CORS_MODULE_ONLY_FIELDS: readonly string[] = ['originCache', 'invalidation', 'paths', 'gateways'];
+export const CORS_MODULE_ONLY_FIELDS: readonly string[] = ['originCache', 'invalidation', 'paths', 'gateways', 'report'];
 
 /** The default policy in `options`, without the module-only settings. */
 export function defaultPolicyOf(options: CorsModuleOptions | undefined | null): CorsPolicy {
