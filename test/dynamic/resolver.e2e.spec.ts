@@ -132,7 +132,7 @@ describe('resolver origins through CorsModule', () => {
       error: (message, context) => lines.push(['error', String(message), context]),
     };
     const moduleRef = await Test.createTestingModule({
-      imports: [CorsModule.forRoot({ originCache: { errorTtl: 0, timeout: 50 } })],
+      imports: [CorsModule.forRoot({ originCache: { errorTtl: 0, timeout: 50 }, report: false })],
       controllers: [WithCookies],
       providers: [OriginStore, StoreOrigins],
     }).compile();
