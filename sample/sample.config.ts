@@ -3,8 +3,29 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { OriginCacheOptions } from '../lib/index.js';
 
-export const PORT = Number(process.env.PORT ?? 3000);
-export const FRONTEND_ORIGIN = process.env.FRONTEND_ORIGIN ?? `http://localhost:${Number(process.env.PLAYGROUND_PORT ?? 3001)}`;
+export const DEFAULT_PORT = 3000;
+export const DEFAULT_PLAYGROUND_PORT = 3001;
+
+/** The API's port: PORT, default 3000 (0 picks a free one). */
+export function apiPortFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  return env.PORT === undefined || env.PORT === '' ? DEFAULT_PORT : Number(env.PORT);
+}
+
+/** The playground's port: PLAYGROUND_PORT, default 3001; null when PLAYGROUND_PORT=0 switches the playground off. */
+export function playgroundPortFromEnv(env: NodeJS.ProcessEnv = process.env): number | null {
+  if (env.PLAYGROUND_PORT === undefined || env.PLAYGROUND_PORT === '') return DEFAULT_PLAYGROUND_PORT;
+  return env.PLAYGROUND_PORT.trim() === '0' ? null : Number(env.PLAYGROUND_PORT);
+}
+
+/**
+ * The trusted front-end: FRONTEND_ORIGIN, or the playground's origin. With the playground off (PLAYGROUND_PORT=0, or a
+ * second replica whose playground port is taken) it stays the default playground's origin, which another replica serves.
+ */
+export function frontendOriginFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return env.FRONTEND_ORIGIN ?? `http://localhost:${playgroundPortFromEnv(env) ?? DEFAULT_PLAYGROUND_PORT}`;
+}
+
+export const FRONTEND_ORIGIN = frontendOriginFromEnv();
 
 /** The admin token when ADMIN_TOKEN is unset: fine on a laptop, set your own anywhere else. */
 export const DEFAULT_ADMIN_TOKEN = 'dev-admin-token';

@@ -7,8 +7,6 @@ import { createServer, Server } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const PLAYGROUND_PORT = Number(process.env.PLAYGROUND_PORT ?? 3001);
-
 const FILES: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/playground.js': { file: 'playground.js', type: 'text/javascript; charset=utf-8' },
@@ -49,4 +47,26 @@ export function startPlayground(port: number, apiOrigin: string): Promise<Server
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve(server));
   });
+}
+
+/**
+ * The playground is a convenience: it must never take the API down. Returns null, after one line saying why, when
+ * it is switched off (`port` null: PLAYGROUND_PORT=0) or cannot listen (the port is taken, e.g. by another replica's
+ * playground, or not a port at all).
+ */
+export async function startPlaygroundIfPossible(port: number | null, apiOrigin: string, log: (line: string) => void): Promise<Server | null> {
+  if (port === null) {
+    log('playground off (PLAYGROUND_PORT=0); the API serves as usual');
+    return null;
+  }
+  try {
+    const server = await startPlayground(port, apiOrigin);
+    log(`playground (another origin) on http://localhost:${port}`);
+    return server;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? `port ${port} is in use` : `cannot listen on ${port} (${code ?? (error as Error).message})`;
+    log(`playground off: ${why}; the API serves as usual (set PLAYGROUND_PORT to a free port, or 0 to switch it off)`);
+    return null;
+  }
 }
