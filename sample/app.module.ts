@@ -20,6 +20,7 @@ import { CorsExplainController } from './playground/cors-explain.controller.js';
 import { publicFolder } from './sample.http.js';
 import { SAMPLE_SETTINGS, SampleSettingsModule } from './sample.settings.js';
 import { TenantOrigin } from './tenant-origin.entity.js';
+import { TenantFeedGateway, TenantProfiles } from './tenant-feed.gateway.js';
 import { TenantOrigins, TenantOriginsSeeder } from './tenant-origins.resolver.js';
 import { AdminOriginsController, AdminTokenGuard, TenantController } from './tenant.controllers.js';
 
@@ -99,7 +100,7 @@ export class AppModule {
         AdminOriginsController,
         CorsExplainController,
       ],
-      providers: [TokenGuard, TenantOrigins, TenantOriginsSeeder, AdminTokenGuard, TenantGraphqlResolver],
+      providers: [TokenGuard, TenantOrigins, TenantOriginsSeeder, AdminTokenGuard, TenantGraphqlResolver, TenantProfiles, TenantFeedGateway],
     };
   }
 }

@@ -24,15 +24,30 @@ import { Cors, CorsPolicyService, isLocalHost, isSerializedOrigin, parseOriginPa
 import type { SampleSettings } from './sample.config.js';
 import { SAMPLE_SETTINGS } from './sample.settings.js';
 import { TenantOrigin } from './tenant-origin.entity.js';
+import { TenantProfiles } from './tenant-feed.gateway.js';
 import { TenantOrigins } from './tenant-origins.resolver.js';
 
-/** A tenant's API: any front-end in the tenant_origins table may call it with the user's cookies. */
+/**
+ * A tenant's API: any front-end in the tenant_origins table may call it with the user's cookies. Profile changes
+ * reach the pages that listen on the tenant feed (TenantFeedGateway, Socket.IO, the same origins).
+ */
 @Controller('tenant')
 @Cors({ origin: TenantOrigins, credentials: true })
 export class TenantController {
+  constructor(private readonly profiles: TenantProfiles) {}
+
   @Get('profile')
   profile(@Headers('origin') origin?: string) {
-    return { user: 'ada', plan: 'pro', calledFrom: origin ?? null };
+    const { user, plan } = this.profiles.current();
+    return { user, plan, calledFrom: origin ?? null };
+  }
+
+  @Post('profile/plan')
+  @HttpCode(200)
+  changePlan(@Body() body: unknown) {
+    const plan = (body as { plan?: unknown } | undefined)?.plan;
+    if (typeof plan !== 'string' || !/^[a-z]{1,20}$/.test(plan)) throw new BadRequestException('send JSON { "plan": "team" }');
+    return this.profiles.update(plan);
   }
 }
 

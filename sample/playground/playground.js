@@ -179,6 +179,86 @@ async function run(api, s, card) {
   }
 }
 
+// The tenant feed: a Socket.IO gateway at /socket.io/ admitting the tenant origins (this page is seeded). Browsers
+// apply no CORS to WebSockets, so the gateway checks the handshake's Origin itself: an unknown origin is refused.
+const FEED = {
+  id: 'tenant-feed',
+  title: 'Tenant live feed (Socket.IO)',
+  note: '@Cors({ origin: TenantOrigins, credentials: true }) on a gateway: connects, then changes the plan and waits for the push',
+  expect: 'allowed',
+};
+
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    if (globalThis.io) return resolve();
+    const script = el('script', { src });
+    script.onload = () => resolve();
+    script.onerror = () => reject(new Error(`could not load ${src}`));
+    document.head.append(script);
+  });
+}
+
+function connectFeed(api, onProfile) {
+  return new Promise((resolve) => {
+    const socket = globalThis.io(api, { withCredentials: true, reconnection: false, timeout: 4000 });
+    socket.on('profile', onProfile);
+    socket.on('connect', () => resolve({ ok: true, socket }));
+    socket.on('connect_error', (error) => {
+      socket.close();
+      resolve({ ok: false, error: `connect_error: ${error.message}` });
+    });
+  });
+}
+
+async function explainFeed(api, origin) {
+  const q = new URLSearchParams({ origin, method: 'GET', path: '/socket.io/' });
+  try {
+    return await (await fetch(`${api}/cors/explain?${q}`)).json();
+  } catch (error) {
+    return { reason: `explain endpoint unreachable (${error.message})` };
+  }
+}
+
+async function runFeed(api, card) {
+  card.removeAttribute('data-result');
+  const details = $('dl', card);
+  details.replaceChildren();
+  const profiles = [];
+  let waiting = null;
+  const onProfile = (p) => {
+    profiles.push(p);
+    if (waiting && p.plan === waiting.plan) waiting.resolve(p);
+  };
+  let result;
+  try {
+    await loadScript(`${api}/socket.io/socket.io.js`);
+    result = await connectFeed(api, onProfile);
+  } catch (error) {
+    result = { ok: false, error: error.message };
+  }
+  let pushed = null;
+  if (result.ok) {
+    const current = profiles.at(-1)?.plan;
+    const plan = ['team', 'enterprise', 'pro'].find((p) => p !== current);
+    const arrived = new Promise((resolve) => (waiting = { plan, resolve }));
+    await fetch(`${api}/tenant/profile/plan`, { method: 'POST', credentials: 'include', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ plan }) });
+    pushed = await Promise.race([arrived, new Promise((resolve) => setTimeout(() => resolve(null), 3000))]);
+    result.transport = result.socket.io.engine.transport.name;
+    result.socket.close();
+  }
+  const outcome = result.ok && pushed ? 'allowed' : 'blocked';
+  card.dataset.result = outcome;
+  const verdict = $('.verdict', card);
+  verdict.textContent = result.ok ? `Connected over ${result.transport}${pushed ? ` — pushed: plan ${pushed.plan}` : ' — no push arrived'}` : `Refused — ${result.error}`;
+  verdict.append(el('span', { className: 'expected', textContent: outcome === FEED.expect ? '✓ as intended' : `✗ expected ${FEED.expect}` }));
+  row(details, 'feed events', profiles.map((p) => `plan ${p.plan} (${p.updatedAt})`).join('\n') || '(none)');
+  const why = await explainFeed(api, location.origin);
+  row(details, 'why', why.reason ?? JSON.stringify(why));
+  if (why.headers && Object.keys(why.headers).length) row(details, 'polling headers', Object.entries(why.headers).map(([n, v]) => `${n}: ${v}`).join('; '));
+  const unknown = await explainFeed(api, 'https://unknown.example');
+  row(details, 'unknown origin', `https://unknown.example: ${unknown.reason}`);
+}
+
 async function main() {
   const { api } = await (await fetch('/config.json')).json();
   $('#page-origin').textContent = location.origin;
@@ -201,8 +281,21 @@ async function main() {
     list.append(card);
     cards.push([s, card]);
   }
+  const feed = el(
+    'section',
+    { className: 'card' },
+    el('div', { className: 'top' }, el('h2', { textContent: FEED.title }), el('button', { type: 'button', textContent: 'Run' })),
+    el('div', { className: 'request' }, el('code', { textContent: 'Socket.IO /socket.io/ (with cookies), then POST /tenant/profile/plan' })),
+    el('p', { className: 'note', textContent: FEED.note }),
+    el('div', { className: 'verdict' }),
+    el('dl'),
+  );
+  feed.dataset.scenario = FEED.id;
+  $('button', feed).addEventListener('click', () => runFeed(api, feed));
+  list.append(feed);
   $('#run-all').addEventListener('click', async () => {
     for (const [s, card] of cards) await run(api, s, card);
+    await runFeed(api, feed);
   });
   document.body.dataset.ready = 'true';
 }

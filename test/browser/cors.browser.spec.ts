@@ -735,6 +735,17 @@ function expectBlocked(result: PageResult): void {
       });
     });
 
+    it('the tenant feed card connects to the Socket.IO gateway with cookies, gets a push, and shows why an unknown origin is refused', async () => {
+      const page = await context.newPage();
+      await page.goto(`${pageOrigin}/`);
+      await page.waitForSelector('body[data-ready="true"]');
+      const feed = await runScenario(page, 'tenant-feed');
+      expect(feed.result).toBe('allowed');
+      expect(feed.text).toMatch(/Connected over (polling|websocket) — pushed: plan/);
+      expect(feed.text).toContain("allowed: the origin matches the gateway's policy");
+      expect(feed.text).toContain('https://unknown.example: handshake refused');
+    });
+
     it('"Run all": every scenario ends as the sample intends', async () => {
       const page = await context.newPage();
       await page.goto(`${pageOrigin}/`);

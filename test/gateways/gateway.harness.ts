@@ -81,6 +81,10 @@ export function ioConnect(
     timeout: 5000,
     extraHeaders: { ...(opts.origin ? { Origin: opts.origin } : {}), ...(opts.headers ?? {}) },
   });
+  // Events sent with the connection (in the same polling payload as CONNECT) arrive before 'connect' resolves.
+  const received: [string, unknown][] = [];
+  socket.onAny((event: string, data: unknown) => received.push([event, data]));
+  (socket as Socket & { received: typeof received }).received = received;
   return new Promise((resolve) => {
     socket.once('connect', () => resolve({ connected: true, socket }));
     socket.once('connect_error', (error: Error) => {
@@ -118,5 +122,21 @@ export function wsAsk(ws: WebSocket, event: string, data: unknown): Promise<unkn
       resolve(JSON.parse(String(message)));
     });
     ws.send(JSON.stringify({ event, data }));
+  });
+}
+
+/** The next `event` the socket receives, or one it already received since `ioConnect` (consumed). */
+export function nextEvent(socket: Socket, event: string, timeout = 5000): Promise<unknown> {
+  const received = (socket as Socket & { received?: [string, unknown][] }).received ?? [];
+  const i = received.findIndex(([name]) => name === event);
+  if (i !== -1) return Promise.resolve(received.splice(i, 1)[0][1]);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no '${event}' within ${timeout} ms`)), timeout);
+    socket.once(event, (data: unknown) => {
+      clearTimeout(timer);
+      const j = received.findIndex(([name, d]) => name === event && d === data);
+      if (j !== -1) received.splice(j, 1);
+      resolve(data);
+    });
   });
 }
