@@ -1,6 +1,7 @@
 /** ws gateways (@nestjs/platform-ws) under @Cors: the upgrade is checked by verifyClient, 403 when refused. */
 import { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { ADAPTERS, AdapterName, httpAdapterFor } from '../helpers.js';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { Cors, CorsConfigError, CorsModule, CorsOriginResolver, CorsPolicyService } from '../../lib/index.js';
@@ -11,173 +12,177 @@ const GOOD = 'https://app.example.com';
 const OTHER = 'https://other.example.com';
 const EVIL = 'https://evil.example';
 
-async function listen(metadata: ModuleMetadata): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule(metadata).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
-  app.useWebSocketAdapter(new WsAdapter(app));
-  await app.listen(0, '127.0.0.1');
-  return app;
-}
-
-function wsUrl(app: INestApplication, path: string): string {
-  return baseUrl(app).replace('http:', 'ws:') + path;
-}
-
-@WebSocketGateway({ path: '/chat' })
-@Cors({ origin: GOOD, credentials: true })
-class ChatGateway {
-  @SubscribeMessage('echo') echo(@MessageBody() data: unknown) {
-    return { event: 'echo', data };
+function suite(adapter: AdapterName): void {
+  async function listen(metadata: ModuleMetadata): Promise<INestApplication> {
+    const moduleRef = await Test.createTestingModule(metadata).compile();
+    const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
+    app.useWebSocketAdapter(new WsAdapter(app));
+    await app.listen(0, '127.0.0.1');
+    return app;
   }
-}
 
-@Injectable()
-class TenantOrigins extends CorsOriginResolver {
-  readonly allowed = new Set<string>();
-  isOriginAllowed(origin: string): Promise<boolean> {
-    return new Promise((resolve) => setTimeout(() => resolve(this.allowed.has(origin)), 5));
+  function wsUrl(app: INestApplication, path: string): string {
+    return baseUrl(app).replace('http:', 'ws:') + path;
   }
-}
 
-@WebSocketGateway({ path: '/tenant' })
-@Cors({ origin: TenantOrigins })
-class TenantGateway {
-  @SubscribeMessage('ping') ping() {
-    return { event: 'pong', data: null };
+  @WebSocketGateway({ path: '/chat' })
+  @Cors({ origin: GOOD, credentials: true })
+  class ChatGateway {
+    @SubscribeMessage('echo') echo(@MessageBody() data: unknown) {
+      return { event: 'echo', data };
+    }
   }
-}
 
-const userCalls: string[] = [];
-@WebSocketGateway({
-  path: '/ticket',
-  verifyClient: (info: { origin: string; req: { headers: Record<string, string> } }, cb: (ok: boolean, code?: number) => void) => {
-    userCalls.push(info.origin);
-    setTimeout(() => (info.req.headers['x-ticket'] === 'yes' ? cb(true) : cb(false, 401)), 5);
-  },
-})
-@Cors({ origin: GOOD })
-class TicketGateway {}
+  @Injectable()
+  class TenantOrigins extends CorsOriginResolver {
+    readonly allowed = new Set<string>();
+    isOriginAllowed(origin: string): Promise<boolean> {
+      return new Promise((resolve) => setTimeout(() => resolve(this.allowed.has(origin)), 5));
+    }
+  }
 
-const asyncCalls: string[] = [];
-@WebSocketGateway({
-  path: '/async-one-arg',
-  // The pitfall: one parameter, so ws alone would read the returned promise as "accept".
-  verifyClient: async (info: { origin: string; req: { headers: Record<string, string> } }) => {
-    asyncCalls.push(info.origin);
-    return info.req.headers['x-ticket'] === 'yes';
-  },
-})
-@Cors({ origin: GOOD })
-class AsyncOneArgGateway {}
+  @WebSocketGateway({ path: '/tenant' })
+  @Cors({ origin: TenantOrigins })
+  class TenantGateway {
+    @SubscribeMessage('ping') ping() {
+      return { event: 'pong', data: null };
+    }
+  }
 
-describe('ws gateways with @Cors', () => {
-  let app: INestApplication;
-  beforeAll(async () => {
-    app = await listen({
-      imports: [CorsModule.forRoot()],
-      providers: [TenantOrigins, ChatGateway, TenantGateway, TicketGateway, AsyncOneArgGateway],
+  const userCalls: string[] = [];
+  @WebSocketGateway({
+    path: '/ticket',
+    verifyClient: (info: { origin: string; req: { headers: Record<string, string> } }, cb: (ok: boolean, code?: number) => void) => {
+      userCalls.push(info.origin);
+      setTimeout(() => (info.req.headers['x-ticket'] === 'yes' ? cb(true) : cb(false, 401)), 5);
+    },
+  })
+  @Cors({ origin: GOOD })
+  class TicketGateway {}
+
+  const asyncCalls: string[] = [];
+  @WebSocketGateway({
+    path: '/async-one-arg',
+    // The pitfall: one parameter, so ws alone would read the returned promise as "accept".
+    verifyClient: async (info: { origin: string; req: { headers: Record<string, string> } }) => {
+      asyncCalls.push(info.origin);
+      return info.req.headers['x-ticket'] === 'yes';
+    },
+  })
+  @Cors({ origin: GOOD })
+  class AsyncOneArgGateway {}
+
+  describe('ws gateways with @Cors', () => {
+    let app: INestApplication;
+    beforeAll(async () => {
+      app = await listen({
+        imports: [CorsModule.forRoot()],
+        providers: [TenantOrigins, ChatGateway, TenantGateway, TicketGateway, AsyncOneArgGateway],
+      });
+    });
+    afterAll(() => app.close());
+
+    it('a listed origin gets 101 and exchanges a message', async () => {
+      const outcome = await wsConnect(wsUrl(app, '/chat'), GOOD);
+      expect(outcome.open).toBe(true);
+      if (!outcome.open) return;
+      await expect(wsAsk(outcome.ws, 'echo', { hi: 1 })).resolves.toEqual({ event: 'echo', data: { hi: 1 } });
+      outcome.ws.close();
+    });
+
+    it('an unlisted origin gets 403, never 101 (raw upgrade and the ws client)', async () => {
+      expect((await upgrade(`${baseUrl(app)}/chat`, EVIL)).status).toBe(403);
+      expect(await wsConnect(wsUrl(app, '/chat'), EVIL)).toEqual({ open: false, status: 403 });
+    });
+
+    it('a client without Origin connects by default', async () => {
+      const outcome = await wsConnect(wsUrl(app, '/chat'));
+      expect(outcome.open).toBe(true);
+      if (outcome.open) outcome.ws.close();
+    });
+
+    it('a resolver-backed gateway follows invalidate() at once', async () => {
+      expect(await wsConnect(wsUrl(app, '/tenant'), OTHER)).toEqual({ open: false, status: 403 });
+      app.get(TenantOrigins).allowed.add(OTHER);
+      expect(await wsConnect(wsUrl(app, '/tenant'), OTHER)).toEqual({ open: false, status: 403 }); // the cached "no"
+      await app.get(CorsPolicyService).invalidate(OTHER);
+      const outcome = await wsConnect(wsUrl(app, '/tenant'), OTHER);
+      expect(outcome.open).toBe(true);
+      if (outcome.open) {
+        await expect(wsAsk(outcome.ws, 'ping', null)).resolves.toEqual({ event: 'pong', data: null });
+        outcome.ws.close();
+      }
+    });
+
+    it("the user's own verifyClient still runs, after the origin check and only for admitted origins", async () => {
+      userCalls.length = 0;
+      expect((await upgrade(`${baseUrl(app)}/ticket`, GOOD, { 'X-Ticket': 'yes' })).status).toBe(101);
+      expect((await upgrade(`${baseUrl(app)}/ticket`, GOOD, { 'X-Ticket': 'no' })).status).toBe(401);
+      expect((await upgrade(`${baseUrl(app)}/ticket`, EVIL, { 'X-Ticket': 'yes' })).status).toBe(403);
+      expect(userCalls).toEqual([GOOD, GOOD]);
+    });
+
+    it('a one-argument async verifyClient is awaited (ws alone would accept whatever it resolves to)', async () => {
+      asyncCalls.length = 0;
+      expect((await upgrade(`${baseUrl(app)}/async-one-arg`, GOOD, { 'X-Ticket': 'no' })).status).toBe(401);
+      expect((await upgrade(`${baseUrl(app)}/async-one-arg`, GOOD, { 'X-Ticket': 'yes' })).status).toBe(101);
+      expect(asyncCalls).toEqual([GOOD, GOOD]);
+    });
+
+    it('routes() lists each gateway; evaluate() explains a handshake', async () => {
+      const service = app.get(CorsPolicyService);
+      expect(service.routes()).toContainEqual(
+        expect.objectContaining({ path: '/chat', controller: 'ChatGateway', handler: 'handshake', gateway: { transport: 'ws', namespace: null, port: 0, check: 'policy' } }),
+      );
+      const good = await service.evaluate({ origin: GOOD, method: 'GET', path: '/chat' });
+      expect(good).toMatchObject({ allowed: true, headers: {}, gateway: { transport: 'ws' } });
+      const evil = await service.evaluate({ origin: EVIL, method: 'GET', path: '/chat' });
+      expect(evil.allowed).toBe(false);
+      expect(evil.reason).toMatch(/403, no 101/);
     });
   });
-  afterAll(() => app.close());
 
-  it('a listed origin gets 101 and exchanges a message', async () => {
-    const outcome = await wsConnect(wsUrl(app, '/chat'), GOOD);
-    expect(outcome.open).toBe(true);
-    if (!outcome.open) return;
-    await expect(wsAsk(outcome.ws, 'echo', { hi: 1 })).resolves.toEqual({ event: 'echo', data: { hi: 1 } });
-    outcome.ws.close();
+  @WebSocketGateway({ path: '/plain' })
+  class PlainGateway {}
+
+  @WebSocketGateway({ path: '/with-cors', cors: { origin: GOOD } })
+  @Cors({ origin: GOOD })
+  class CorsOptionGateway {}
+
+  describe('ws gateways: defaults and startup', () => {
+    it('without @Cors and without origins: same origin only', async () => {
+      const app = await listen({ imports: [CorsModule.forRoot()], providers: [PlainGateway] });
+      try {
+        expect((await upgrade(`${baseUrl(app)}/plain`, baseUrl(app))).status).toBe(101);
+        expect((await upgrade(`${baseUrl(app)}/plain`, GOOD)).status).toBe(403);
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('requireOrigin refuses a handshake without Origin', async () => {
+      const app = await listen({ imports: [CorsModule.forRoot({ origin: GOOD, gateways: { requireOrigin: true } })], providers: [PlainGateway] });
+      try {
+        expect((await upgrade(`${baseUrl(app)}/plain`)).status).toBe(403);
+        expect((await upgrade(`${baseUrl(app)}/plain`, GOOD)).status).toBe(101);
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('a cors option on a ws gateway (which ws ignores) stops bootstrap', async () => {
+      const moduleRef = await Test.createTestingModule({ imports: [CorsModule.forRoot()], providers: [CorsOptionGateway] }).compile();
+      const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
+      app.useWebSocketAdapter(new WsAdapter(app));
+      const error = await app.init().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      await app.close().catch(() => undefined);
+      expect(error).toBeInstanceOf(CorsConfigError);
+      expect((error as CorsConfigError).message).toMatch(/CorsOptionGateway: cors = .*ws has no cors option/);
+    });
   });
+}
 
-  it('an unlisted origin gets 403, never 101 (raw upgrade and the ws client)', async () => {
-    expect((await upgrade(`${baseUrl(app)}/chat`, EVIL)).status).toBe(403);
-    expect(await wsConnect(wsUrl(app, '/chat'), EVIL)).toEqual({ open: false, status: 403 });
-  });
-
-  it('a client without Origin connects by default', async () => {
-    const outcome = await wsConnect(wsUrl(app, '/chat'));
-    expect(outcome.open).toBe(true);
-    if (outcome.open) outcome.ws.close();
-  });
-
-  it('a resolver-backed gateway follows invalidate() at once', async () => {
-    expect(await wsConnect(wsUrl(app, '/tenant'), OTHER)).toEqual({ open: false, status: 403 });
-    app.get(TenantOrigins).allowed.add(OTHER);
-    expect(await wsConnect(wsUrl(app, '/tenant'), OTHER)).toEqual({ open: false, status: 403 }); // the cached "no"
-    await app.get(CorsPolicyService).invalidate(OTHER);
-    const outcome = await wsConnect(wsUrl(app, '/tenant'), OTHER);
-    expect(outcome.open).toBe(true);
-    if (outcome.open) {
-      await expect(wsAsk(outcome.ws, 'ping', null)).resolves.toEqual({ event: 'pong', data: null });
-      outcome.ws.close();
-    }
-  });
-
-  it("the user's own verifyClient still runs, after the origin check and only for admitted origins", async () => {
-    userCalls.length = 0;
-    expect((await upgrade(`${baseUrl(app)}/ticket`, GOOD, { 'X-Ticket': 'yes' })).status).toBe(101);
-    expect((await upgrade(`${baseUrl(app)}/ticket`, GOOD, { 'X-Ticket': 'no' })).status).toBe(401);
-    expect((await upgrade(`${baseUrl(app)}/ticket`, EVIL, { 'X-Ticket': 'yes' })).status).toBe(403);
-    expect(userCalls).toEqual([GOOD, GOOD]);
-  });
-
-  it('a one-argument async verifyClient is awaited (ws alone would accept whatever it resolves to)', async () => {
-    asyncCalls.length = 0;
-    expect((await upgrade(`${baseUrl(app)}/async-one-arg`, GOOD, { 'X-Ticket': 'no' })).status).toBe(401);
-    expect((await upgrade(`${baseUrl(app)}/async-one-arg`, GOOD, { 'X-Ticket': 'yes' })).status).toBe(101);
-    expect(asyncCalls).toEqual([GOOD, GOOD]);
-  });
-
-  it('routes() lists each gateway; evaluate() explains a handshake', async () => {
-    const service = app.get(CorsPolicyService);
-    expect(service.routes()).toContainEqual(
-      expect.objectContaining({ path: '/chat', controller: 'ChatGateway', handler: 'handshake', gateway: { transport: 'ws', namespace: null, port: 0, check: 'policy' } }),
-    );
-    const good = await service.evaluate({ origin: GOOD, method: 'GET', path: '/chat' });
-    expect(good).toMatchObject({ allowed: true, headers: {}, gateway: { transport: 'ws' } });
-    const evil = await service.evaluate({ origin: EVIL, method: 'GET', path: '/chat' });
-    expect(evil.allowed).toBe(false);
-    expect(evil.reason).toMatch(/403, no 101/);
-  });
-});
-
-@WebSocketGateway({ path: '/plain' })
-class PlainGateway {}
-
-@WebSocketGateway({ path: '/with-cors', cors: { origin: GOOD } })
-@Cors({ origin: GOOD })
-class CorsOptionGateway {}
-
-describe('ws gateways: defaults and startup', () => {
-  it('without @Cors and without origins: same origin only', async () => {
-    const app = await listen({ imports: [CorsModule.forRoot()], providers: [PlainGateway] });
-    try {
-      expect((await upgrade(`${baseUrl(app)}/plain`, baseUrl(app))).status).toBe(101);
-      expect((await upgrade(`${baseUrl(app)}/plain`, GOOD)).status).toBe(403);
-    } finally {
-      await app.close();
-    }
-  });
-
-  it('requireOrigin refuses a handshake without Origin', async () => {
-    const app = await listen({ imports: [CorsModule.forRoot({ origin: GOOD, gateways: { requireOrigin: true } })], providers: [PlainGateway] });
-    try {
-      expect((await upgrade(`${baseUrl(app)}/plain`)).status).toBe(403);
-      expect((await upgrade(`${baseUrl(app)}/plain`, GOOD)).status).toBe(101);
-    } finally {
-      await app.close();
-    }
-  });
-
-  it('a cors option on a ws gateway (which ws ignores) stops bootstrap', async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [CorsModule.forRoot()], providers: [CorsOptionGateway] }).compile();
-    const app = moduleRef.createNestApplication({ logger: false });
-    app.useWebSocketAdapter(new WsAdapter(app));
-    const error = await app.init().then(
-      () => null,
-      (e: unknown) => e,
-    );
-    await app.close().catch(() => undefined);
-    expect(error).toBeInstanceOf(CorsConfigError);
-    expect((error as CorsConfigError).message).toMatch(/CorsOptionGateway: cors = .*ws has no cors option/);
-  });
-});
+describe.each(ADAPTERS)('ws gateways on %s', (adapter) => suite(adapter));
