@@ -3,7 +3,7 @@
  * stdout, bench/results/latest.json (for tracking) and bench/results/latest.md (for docs/benchmarks.md).
  *
  * Environment: BENCH_ROUNDS (4; a multiple of 4 balances the processes), BENCH_SECONDS (1.75 per pair and round), BENCH_WARMUP (0.5),
- * BENCH_CONNECTIONS (10), BENCH_SETTLE_MS (300, pause before each pair), BENCH_ONLY (engine,hook,memory,http), BENCH_CONFIGS (nest,defaults,merged,large,resolver),
+ * BENCH_CONNECTIONS (10), BENCH_SETTLE_MS (300, pause before each pair), BENCH_ONLY (engine,hook,memory,http,gateway), BENCH_CONFIGS (nest,defaults,merged,large,resolver),
  * BENCH_OUT (a results folder; default bench/results).
  */
 import { execFileSync } from 'node:child_process';
@@ -14,13 +14,14 @@ import { fileURLToPath } from 'node:url';
 import { CONFIG_NUMBER, CONFIGS, ConfigId } from './bench-apps.js';
 import { PINNING, stopAll } from './bench-processes.js';
 import { EngineResult, runEngineBench } from './engine.bench.js';
+import { GatewayResult, runGatewayBench } from './gateway.bench.js';
 import { HookResult, runHookBench } from './hook.bench.js';
 import { PairResult, runHttpBench, SCENARIOS, CheckResult } from './http.bench.js';
 import { CACHE_MAX, MemoryResult, runMemoryBench } from './memory.bench.js';
 
 const env = process.env;
 const num = (name: string, fallback: number) => (env[name] !== undefined && env[name] !== '' ? Number(env[name]) : fallback);
-const ONLY = new Set((env.BENCH_ONLY ?? 'engine,hook,memory,http').split(',').map((s) => s.trim()));
+const ONLY = new Set((env.BENCH_ONLY ?? 'engine,hook,memory,http,gateway').split(',').map((s) => s.trim()));
 const CONFIG_IDS = (env.BENCH_CONFIGS ?? 'nest,defaults,merged,large,resolver').split(',').map((s) => s.trim()) as ConfigId[];
 for (const c of CONFIG_IDS) if (!(c in CONFIGS)) throw new Error(`BENCH_CONFIGS: unknown '${c}' (${Object.keys(CONFIGS).join(', ')})`);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -151,6 +152,20 @@ function checksTable(checks: CheckResult[]): string {
   )}`;
 }
 
+function gatewayTable(results: GatewayResult[]): string {
+  return table(
+    ['configuration', 'handshake', 'origin', 'handshakes/s', 'answers (last round)', 'resolver runs per handshake'],
+    results.map((r) => [
+      r.label,
+      r.handshake,
+      r.origin,
+      `**${f0(r.perSecond)}**`,
+      Object.entries(r.statuses).map(([s, n]) => `${s === '0' ? 'closed' : s}×${n}`).join(', '),
+      r.resolverCallsPerHandshake === undefined ? '' : f2(r.resolverCallsPerHandshake),
+    ]),
+  );
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const busyBefore = await busyPerCore(1000);
@@ -169,6 +184,7 @@ async function main(): Promise<void> {
   const hook = ONLY.has('hook') ? runHookBench(log) : [];
   const memory = ONLY.has('memory') ? await runMemoryBench(log) : [];
   const http = ONLY.has('http') ? await runHttpBench({ ...opts, configs: CONFIG_IDS, log }) : { pairs: [], checks: [] };
+  const gateway = ONLY.has('gateway') ? await runGatewayBench(log, { rounds: Math.max(1, Math.round(opts.rounds * 0.75)), seconds: opts.seconds, connections: opts.connections }) : [];
   const load1After = loadavg()[0];
   const seconds = (Date.now() - started) / 1000;
   const goalList = goals(http.pairs, memory);
@@ -199,6 +215,14 @@ async function main(): Promise<void> {
           '',
         ]
       : []),
+    ...(gateway.length
+      ? [
+          '**WebSocket gateways** (handshakes per second, each on a new connection, ' + opts.connections + ' in flight; server in its own process; median over rounds; `none` = no CorsModule):',
+          '',
+          gatewayTable(gateway),
+          '',
+        ]
+      : []),
     ...(memory.length ? [`**Memory** (heap after a full GC; the library's decision cache keeps at most ${CACHE_MAX.toLocaleString('en-US')} origins by default):`, '', memoryTable(memory), ''] : []),
   ].join('\n');
 
@@ -214,6 +238,7 @@ async function main(): Promise<void> {
     engine,
     hook,
     memory,
+    gateway,
   };
   writeFileSync(join(OUT, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
   writeFileSync(join(OUT, 'latest.md'), `${md}\n`);
