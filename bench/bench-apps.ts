@@ -6,11 +6,11 @@ import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Body, Controller, DynamicModule, Get, INestApplication, Module, Param, Put, Type } from '@nestjs/common';
+import { Body, Controller, DynamicModule, Get, INestApplication, Injectable, Module, Param, Put, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
+import { getRepositoryToken, InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { Cors, CorsModule } from '../lib/index.js';
+import { Cors, CorsModule, CorsOriginResolver } from '../lib/index.js';
 import { TenantOrigin } from '../sample/tenant-origin.entity.js';
 import { TenantOrigins } from '../sample/tenant-origins.resolver.js';
 
@@ -25,9 +25,45 @@ export const CONFIGS = {
   merged: '@Cors on route + controller + module, 100 routes',
   large: '10,000 origins + 100 wildcard patterns',
   resolver: "the sample's CorsOriginResolver (TypeORM, SQLite), cache warm",
+  'resolver-plain': "the sample's table, one lookup per origin (a resolver without allOrigins())",
 } as const;
 export type ConfigId = keyof typeof CONFIGS;
-export const CONFIG_NUMBER: Record<ConfigId, number> = { base: 1, nest: 2, defaults: 3, merged: 4, large: 5, resolver: 6 };
+export const CONFIG_NUMBER: Record<ConfigId, number> = { base: 1, nest: 2, defaults: 3, merged: 4, large: 5, resolver: 6, 'resolver-plain': 7 };
+
+/** What the store was asked (configurations 6 and 7), read by the flood benchmark over IPC. */
+export const storeStats = { queries: 0, inFlight: 0, maxInFlight: 0 };
+
+async function counted<T>(query: () => Promise<T>): Promise<T> {
+  storeStats.queries++;
+  storeStats.maxInFlight = Math.max(storeStats.maxInFlight, ++storeStats.inFlight);
+  try {
+    return await query();
+  } finally {
+    storeStats.inFlight--;
+  }
+}
+
+/** Configuration 6: the sample's resolver as it is (the whole list in memory through allOrigins()), queries counted. */
+@Injectable()
+class CountedTenantOrigins extends TenantOrigins {
+  override allOrigins(): Promise<string[]> {
+    return counted(() => super.allOrigins());
+  }
+  override isOriginAllowed(origin: string): Promise<boolean> {
+    return counted(() => super.isOriginAllowed(origin));
+  }
+}
+
+/** Configuration 7: the same table, asked once per origin (what a resolver without allOrigins() does). */
+@Injectable()
+class PerOriginTenantOrigins extends CorsOriginResolver {
+  constructor(@InjectRepository(TenantOrigin) private readonly origins: Repository<TenantOrigin>) {
+    super();
+  }
+  isOriginAllowed(origin: string): Promise<boolean> {
+    return counted(() => this.origins.existsBy({ origin }));
+  }
+}
 
 const SMALL_LIST = [ALLOWED_ORIGIN, 'https://admin.example.com'];
 
@@ -107,8 +143,12 @@ function appModule(config: ConfigId): Type {
   }
   if (config === 'large') imports.push(CorsModule.forRoot({ origin: largeOriginList() }));
   if (config === 'resolver') {
-    imports.push(...sampleDatabase(), CorsModule.forRoot({ origin: TenantOrigins }));
-    providers.push(TenantOrigins);
+    imports.push(...sampleDatabase(), CorsModule.forRoot({ origin: CountedTenantOrigins }));
+    providers.push(CountedTenantOrigins);
+  }
+  if (config === 'resolver-plain') {
+    imports.push(...sampleDatabase(), CorsModule.forRoot({ origin: PerOriginTenantOrigins }));
+    providers.push(PerOriginTenantOrigins);
   }
   @Module({ imports, controllers, providers })
   class BenchAppModule {}
@@ -118,7 +158,7 @@ function appModule(config: ConfigId): Type {
 export async function createBenchApp(config: ConfigId): Promise<INestApplication> {
   const app = await NestFactory.create(appModule(config), { logger: false });
   if (config === 'nest') app.enableCors({ origin: SMALL_LIST });
-  if (config === 'resolver') {
+  if (config === 'resolver' || config === 'resolver-plain') {
     await app.init();
     await seed(app);
   }

@@ -90,6 +90,13 @@ export class BenchServer {
     return reply;
   }
 
+  /** Queries the store was asked so far, and the most that ran at once (configurations 6 and 7). */
+  async stats(): Promise<{ queries: number; inFlight: number; maxInFlight: number }> {
+    const reply = waitFor<{ queries: number; inFlight: number; maxInFlight: number }>(this.child, 'stats', `server ${this.config}`);
+    this.child.send({ type: 'stats' });
+    return reply;
+  }
+
   /** CPU time the server process has used so far, in microseconds. */
   async cpu(): Promise<number> {
     const reply = waitFor<{ user: number; system: number }>(this.child, 'cpu', `server ${this.config}`);

@@ -1,13 +1,13 @@
 /**
  * Child process: one benchmarked Nest app on 127.0.0.1 (ephemeral port), driven by the parent over IPC.
  * `node bench-server.js <config>`; replies `{ type: 'ready', port }`, answers `{ type: 'heap' }` with the heap after
- * a full GC (under --expose-gc) and `{ type: 'cpu' }` with process.cpuUsage(), and exits as soon as the parent goes away.
+ * a full GC (under --expose-gc), `{ type: 'cpu' }` with process.cpuUsage() and `{ type: 'stats' }` with the store's query counts, and exits as soon as the parent goes away.
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { CONFIGS, ConfigId, createBenchApp } from './bench-apps.js';
+import { CONFIGS, ConfigId, createBenchApp, storeStats } from './bench-apps.js';
 
-type Message = { type: 'heap' } | { type: 'cpu' } | { type: 'exit' };
+type Message = { type: 'heap' } | { type: 'cpu' } | { type: 'stats' } | { type: 'exit' };
 
 async function main(): Promise<void> {
   const config = process.argv[2] as ConfigId;
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
   process.on('message', (msg: Message) => {
     if (msg.type === 'exit') process.exit(0);
     if (msg.type === 'cpu') process.send!({ type: 'cpu', ...process.cpuUsage() });
+    if (msg.type === 'stats') process.send!({ type: 'stats', ...storeStats });
     if (msg.type === 'heap') {
       const gc = (globalThis as { gc?: () => void }).gc;
       if (gc) for (let i = 0; i < 3; i++) gc();

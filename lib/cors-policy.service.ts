@@ -6,9 +6,10 @@ import { CorsModuleOptions, defaultPolicyOf } from './cors.interfaces.js';
 import { applicationConfigOf, loadNestInternals } from './cors-nest.internals.js';
 import { moduleOptionsProblems } from './cors-module-options.validator.js';
 import { buildRouteTable, CorsRouteInfo } from './cors-route-table.js';
-import { CompileContext, OriginDecider } from './core/cors-compiler.js';
+import { CompileContext, ListingOriginDecider } from './core/cors-compiler.js';
 import { actualHeaders, decidePreflight, isOriginAllowed } from './core/cors-engine.js';
-import { OriginDecisionCache } from './core/cors-origin-cache.js';
+import { OriginCacheLogger, OriginDecisionCache } from './core/cors-origin-cache.js';
+import { OriginListCache } from './core/cors-origin-list.js';
 import { formatCorsReport } from './core/cors-report.js';
 import type { CorsPolicy, CorsResolverClass } from './core/cors-policy.js';
 import type { CorsRouteIndex } from './core/cors-route-index.js';
@@ -95,7 +96,7 @@ export class CorsPolicyService implements OnModuleInit, OnApplicationShutdown {
   /** @internal the compiled table read by the request hook; null until the module has initialized. */
   index: CorsRouteIndex<CorsRouteInfo> | null = null;
   /** One decision cache per function or resolver class, shared by every policy that names it. */
-  private readonly caches = new Map<unknown, OriginDecisionCache>();
+  private readonly caches = new Map<unknown, OriginDecisionCache | OriginListCache>();
   private transportStarted = false;
   /** @internal the WebSocket gateways, set by CorsGatewayInstaller once their servers are bound. */
   gatewayRoutes: readonly CorsGatewayRoute[] = [];
@@ -169,14 +170,16 @@ export class CorsPolicyService implements OnModuleInit, OnApplicationShutdown {
   /** @internal how policies reach DI and how dynamic deciders are wrapped. */
   compileContext(): CompileContext {
     return {
-      resolveClass: (cls: CorsResolverClass): OriginDecider => {
+      resolveClass: (cls: CorsResolverClass): ListingOriginDecider => {
         let instance: InstanceType<CorsResolverClass>;
         try {
           instance = this.moduleRef.get(cls, { strict: false });
         } catch {
           throw new Error(`${cls.name} is not a provider: add it to the providers of a module (it can inject repositories there)`);
         }
-        return (origin, request) => instance.isOriginAllowed(origin, request);
+        const decider: ListingOriginDecider = (origin, request) => instance.isOriginAllowed(origin, request);
+        if (typeof instance.allOrigins === 'function') decider.allOrigins = () => instance.allOrigins!();
+        return decider;
       },
       wrapDecider: (decider, source) => {
         let cache = this.caches.get(source);
@@ -185,7 +188,12 @@ export class CorsPolicyService implements OnModuleInit, OnApplicationShutdown {
           // originCache: false keeps the timeout and the fail-closed handling, and caches nothing.
           const options = settings === false ? { ttl: 0, negativeTtl: 0, errorTtl: 0 } : (settings ?? {});
           const name = typeof source === 'function' && source.name ? source.name : 'origin function';
-          cache = new OriginDecisionCache(decider, options, (level, message) => this.logger[level](message), name);
+          const log: OriginCacheLogger = (level, message) => this.logger[level](message);
+          // A resolver that lists its origins is answered from the list in memory: no query per origin.
+          cache =
+            decider.allOrigins && settings !== false
+              ? new OriginListCache(decider.allOrigins, options, log, name)
+              : new OriginDecisionCache(decider, options, log, name);
           this.caches.set(source, cache);
         }
         return cache.decide;

@@ -6,8 +6,9 @@ import { SEED_ORIGINS } from './sample.config.js';
 import { TenantOrigin } from './tenant-origin.entity.js';
 
 /**
- * The tenants' front-ends, from the database. The library caches each answer (60 s for yes, 10 s for no by default)
- * and the admin routes call `CorsPolicyService.invalidate()` after a change, so this runs once per origin and TTL.
+ * The tenants' front-ends, from the database. With `allOrigins()` the library keeps the whole (small) list in memory
+ * and answers every origin from it — a flood of random `Origin` values costs no query at all. It reloads the list
+ * after `originCache.ttl` (60 s) and whenever the admin routes call `CorsPolicyService.invalidate()` after a change.
  */
 @Injectable()
 export class TenantOrigins extends CorsOriginResolver {
@@ -15,6 +16,13 @@ export class TenantOrigins extends CorsOriginResolver {
     super();
   }
 
+  /** One query for the whole allow-list. */
+  async allOrigins(): Promise<string[]> {
+    const rows = await this.origins.find({ select: { origin: true } });
+    return rows.map((row) => row.origin);
+  }
+
+  /** The per-origin answer (used by the library only when a resolver has no allOrigins()). */
   isOriginAllowed(origin: string): Promise<boolean> {
     return this.origins.existsBy({ origin });
   }

@@ -25,7 +25,7 @@ const B = 'https://b.example';
 
 describe('OriginDecisionCache', () => {
   it('has defaults well under a second for the timeout', () => {
-    expect(ORIGIN_CACHE_DEFAULTS).toEqual({ ttl: 60_000, negativeTtl: 10_000, max: 10_000, timeout: 250, staleIfError: 0, errorTtl: 1_000 });
+    expect(ORIGIN_CACHE_DEFAULTS).toEqual({ ttl: 60_000, negativeTtl: 10_000, max: 10_000, timeout: 250, staleIfError: 0, errorTtl: 1_000, concurrency: 32 });
   });
 
   it('reuses an allowed answer until its TTL passes, then asks again', async () => {
@@ -182,5 +182,109 @@ describe('OriginDecisionCache', () => {
     release();
     expect(await stale).toBe(true); // that request started before the change
     expect(await t.ask(A)).toBe(false); // the next one is not served the stale yes
+  });
+});
+
+/** A store whose answers the test releases by hand. */
+function heldStore() {
+  const held: { origin: string; resolve: (v: boolean) => void; reject: (e: Error) => void }[] = [];
+  const decide = (origin: string) => new Promise<boolean>((resolve, reject) => held.push({ origin, resolve, reject }));
+  return { held, decide };
+}
+
+describe('OriginDecisionCache: concurrent lookups are bounded', () => {
+  it('past concurrency, an unknown origin is refused at once without asking the store, and nothing is queued', async () => {
+    const store = heldStore();
+    const t = setup(store.decide, { concurrency: 3, timeout: 60_000 });
+    const first = [1, 2, 3].map((i) => t.ask(`https://f${i}.example`));
+    expect(t.cache.inFlight).toBe(3);
+    // The fourth and fifth distinct origins: answered synchronously, false, store not asked.
+    expect(t.cache.decide('https://g1.example', undefined)).toBe(false);
+    expect(t.cache.decide('https://g2.example', undefined)).toBe(false);
+    expect(t.calls).toHaveLength(3);
+    // A request for an origin already being looked up joins that lookup instead (no new slot needed).
+    const joined = t.ask('https://f1.example');
+    expect(t.calls).toHaveLength(3);
+    store.held[0].resolve(true);
+    expect(await joined).toBe(true);
+    expect(await first[0]).toBe(true);
+    // A slot is free again: the next unknown origin is asked.
+    const next = t.ask('https://g1.example');
+    expect(t.calls).toEqual(['https://f1.example', 'https://f2.example', 'https://f3.example', 'https://g1.example']);
+    for (const h of store.held.slice(1)) h.resolve(false);
+    expect(await next).toBe(false);
+    await Promise.all(first);
+    expect(t.cache.inFlight).toBe(0);
+  });
+
+  it('an origin refused because of the bound is not cached: asked normally once the burst is over', async () => {
+    const store = heldStore();
+    const t = setup(store.decide, { concurrency: 1, timeout: 60_000 });
+    const busy = t.ask(A);
+    expect(t.cache.decide(B, undefined)).toBe(false);
+    store.held[0].resolve(true);
+    await busy;
+    const later = t.ask(B);
+    store.held[1].resolve(true);
+    expect(await later).toBe(true);
+  });
+
+  it('logs once per burst: the first refusal, then at most one line per 30 s with the count', async () => {
+    const store = heldStore();
+    const t = setup(store.decide, { concurrency: 2, timeout: 60_000 });
+    const running = [t.ask('https://r1.example'), t.ask('https://r2.example')];
+    for (let i = 0; i < 500; i++) t.cache.decide(`https://flood-${i}.example`, undefined);
+    expect(t.logs).toEqual([
+      ['warn', 'TestResolver: 2 lookups already running; refusing origins not yet known, starting with https://flood-0.example, without asking until one finishes (originCache.concurrency)'],
+    ]);
+    t.clock.t += 29_999;
+    t.cache.decide('https://late.example', undefined);
+    expect(t.logs).toHaveLength(1);
+    t.clock.t += 1;
+    t.cache.decide('https://later.example', undefined);
+    expect(t.logs[1][1]).toMatch(/starting with https:\/\/later.example, .* \(501 refused since the last report\)/);
+    store.held[0].resolve(false);
+    store.held[1].reject(new Error('boom'));
+    await Promise.all(running);
+  });
+
+  it('a lookup that times out keeps its slot until the store answers (it still loads the store)', async () => {
+    const store = heldStore();
+    const t = setup(store.decide, { concurrency: 1, timeout: 20 });
+    expect(await t.ask(A)).toBe(false); // timed out
+    expect(t.cache.inFlight).toBe(1);
+    expect(t.cache.decide(B, undefined)).toBe(false);
+    expect(t.calls).toEqual([A]);
+    store.held[0].resolve(true); // the late answer frees the slot (and is not stored: the request was answered)
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(t.cache.inFlight).toBe(0);
+  });
+
+  it('a lookup that never settles frees its slot after ten timeouts, so the store cannot lock new origins out for good', async () => {
+    const t = setup(() => new Promise<boolean>(() => undefined), { concurrency: 1, timeout: 30 });
+    const started = performance.now();
+    expect(await t.ask(A)).toBe(false);
+    expect(t.cache.inFlight).toBe(1);
+    await new Promise((r) => setTimeout(r, 30));
+    if (performance.now() - started < 290) expect(t.cache.inFlight).toBe(1); // within ten timeouts: still held
+    await new Promise((r) => setTimeout(r, 400));
+    expect(t.cache.inFlight).toBe(0);
+  });
+
+  it('synchronous deciders never occupy a slot', () => {
+    const t = setup((o) => o === A, { concurrency: 1 });
+    for (let i = 0; i < 100; i++) expect(t.cache.decide(`https://s${i}.example`, undefined)).toBe(false);
+    expect(t.cache.decide(A, undefined)).toBe(true);
+    expect(t.calls).toHaveLength(101);
+  });
+
+  it('concurrency is validated like the other settings', async () => {
+    const { originCacheProblems } = await import('../lib/core/cors-origin-cache.js');
+    expect(originCacheProblems({ concurrency: 0 })).toEqual([
+      { field: 'originCache.concurrency', value: '0', reason: 'concurrency is a whole number of lookups, at least 1' },
+    ]);
+    expect(originCacheProblems({ concurrency: 1.5 })).toHaveLength(1);
+    expect(originCacheProblems({ concurrency: 64 })).toEqual([]);
   });
 });

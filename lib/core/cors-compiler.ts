@@ -23,6 +23,12 @@ export interface CorsProblem {
 /** Decides an origin at request time; never throws (errors and rejections mean "not allowed"). */
 export type OriginDecider = (origin: string, request: unknown) => boolean | Promise<boolean>;
 
+/**
+ * A decider that can also list every origin it allows (a resolver with `allOrigins()`): `wrapDecider` may then
+ * answer from the list instead of calling the decider per origin.
+ */
+export type ListingOriginDecider = OriginDecider & { allOrigins?: () => Iterable<string> | Promise<Iterable<string>> };
+
 export interface CompiledPolicy {
   /** `origin: '*'`: every origin, `Access-Control-Allow-Origin: *`. */
   readonly anyOrigin: boolean;
@@ -46,13 +52,13 @@ export interface CompiledPolicy {
 }
 
 export interface CompileContext {
-  /** Turns a resolver class into a decider (the Nest layer resolves it through DI). */
-  resolveClass?: (cls: CorsResolverClass) => OriginDecider;
+  /** Turns a resolver class into a decider (the Nest layer resolves it through DI), with `allOrigins` if it has one. */
+  resolveClass?: (cls: CorsResolverClass) => ListingOriginDecider;
   /**
    * Wraps function and resolver deciders (caching, timeouts); identity by default. `decider` is the user's own
    * (it may throw or reject); `source` is the policy's `origin` value (the function or resolver class).
    */
-  wrapDecider?: (decider: OriginDecider, source: unknown) => OriginDecider;
+  wrapDecider?: (decider: ListingOriginDecider, source: unknown) => OriginDecider;
 }
 
 /** Work shared between policies that use the same origin value (e.g. 10,000 origins in the module defaults). */

@@ -22,6 +22,12 @@ export interface OriginCacheOptions {
   staleIfError?: number;
   /** Milliseconds a failed lookup is remembered, so a down store is not asked on every request. Default 1 000. */
   errorTtl?: number;
+  /**
+   * Lookups of different origins that may run at once. Past it, a request with an origin that is neither cached nor
+   * already being looked up is answered "not allowed" at once, without asking the store and without waiting (a
+   * flood of random `Origin` values cannot become a flood of queries, nor a queue). Default 32.
+   */
+  concurrency?: number;
 }
 
 export type OriginCacheLogger = (level: 'warn' | 'log', message: string) => void;
@@ -33,7 +39,11 @@ export const ORIGIN_CACHE_DEFAULTS: Readonly<Required<OriginCacheOptions>> = Obj
   timeout: 250,
   staleIfError: 0,
   errorTtl: 1_000,
+  concurrency: 32,
 });
+
+/** A lookup that has not settled this many timeouts after it started no longer counts against `concurrency`. */
+const STUCK_LOOKUP_TIMEOUTS = 10;
 
 /** While a store keeps failing, the burst is summarized at most this often. */
 const BURST_REPORT_INTERVAL = 30_000;
@@ -62,9 +72,9 @@ export function originCacheProblems(options: unknown): { field: string; value: s
     if (!known.includes(key)) {
       problems.push({ field: `originCache.${key}`, value: String(value), reason: `unknown option '${key}': known options: ${known.join(', ')}` });
     } else if (value !== undefined) {
-      const min = key === 'max' || key === 'timeout' ? 1 : 0;
+      const min = key === 'max' || key === 'timeout' || key === 'concurrency' ? 1 : 0;
       if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-        problems.push({ field: `originCache.${key}`, value: String(value), reason: `${key} is a whole number of ${key === 'max' ? 'entries' : 'milliseconds'}, at least ${min}` });
+        problems.push({ field: `originCache.${key}`, value: String(value), reason: `${key} is a whole number of ${key === 'max' ? 'entries' : key === 'concurrency' ? 'lookups' : 'milliseconds'}, at least ${min}` });
       }
     }
   }
@@ -78,6 +88,11 @@ export class OriginDecisionCache {
   private readonly pending = new Map<string, Lookup>();
   private failures = 0;
   private lastReport = 0;
+  /** Lookups whose answer has not settled yet (at most `concurrency`). */
+  private running = 0;
+  /** Origins refused unasked because `concurrency` lookups were running, since the last log line about it. */
+  private overflowed = 0;
+  private lastOverflowReport = 0;
   /**
    * Concurrent lookups of one origin share one call only when answers are cached at all: with every TTL at 0
    * (`originCache: false`, for resolvers whose answer depends on the request) each request gets its own answer.
@@ -100,6 +115,11 @@ export class OriginDecisionCache {
   /** Number of cached origins (never more than `max`). */
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Lookups running now (never more than `concurrency`). */
+  get inFlight(): number {
+    return this.running;
   }
 
   /** The decider with the cache in front; never throws, never rejects, settles within `timeout`. */
@@ -142,7 +162,32 @@ export class OriginDecisionCache {
     }
   }
 
+  /**
+   * Past `concurrency`: "not allowed" now, nothing stored (it is not the store's answer). Logged once per burst: the
+   * first refusal, then at most one line per BURST_REPORT_INTERVAL with the count since the last line.
+   */
+  private overflow(origin: string): false {
+    const now = this.now();
+    this.overflowed++;
+    if (this.lastOverflowReport === 0 || now - this.lastOverflowReport >= BURST_REPORT_INTERVAL) {
+      const more = this.lastOverflowReport === 0 ? '' : ` (${this.overflowed} refused since the last report)`;
+      this.log(
+        'warn',
+        `${this.name}: ${this.settings.concurrency} lookups already running; refusing origins not yet known, starting with ${origin}, without asking until one finishes${more} (originCache.concurrency)`,
+      );
+      this.lastOverflowReport = now;
+      this.overflowed = 0;
+    }
+    return false;
+  }
+
+  private release(): void {
+    this.running--;
+  }
+
   private lookup(origin: string, request: unknown): boolean | Promise<boolean> {
+    // Only asynchronous lookups occupy a slot; a synchronous decider answers before the next request arrives.
+    if (this.running >= this.settings.concurrency) return this.overflow(origin);
     let answer: boolean | Promise<boolean>;
     try {
       answer = this.decider(origin, request);
@@ -152,6 +197,17 @@ export class OriginDecisionCache {
     if (answer === true || answer === false) return this.succeeded(origin, answer);
     if (!answer || typeof (answer as Promise<boolean>).then !== 'function') return this.succeeded(origin, false);
 
+    // The slot is held until the store answers (a timed-out query still loads the store), or, for a lookup that
+    // never settles, until STUCK_LOOKUP_TIMEOUTS timeouts have passed.
+    this.running++;
+    let released = false;
+    let stuckTimer: ReturnType<typeof setTimeout> | undefined;
+    const releaseSlot = () => {
+      if (released) return;
+      released = true;
+      if (stuckTimer !== undefined) clearTimeout(stuckTimer);
+      this.release();
+    };
     let settle!: (value: boolean) => void;
     const promise = new Promise<boolean>((resolve) => (settle = resolve));
     const lookup: Lookup = { promise };
@@ -167,14 +223,23 @@ export class OriginDecisionCache {
       // An answer to a lookup that invalidate() dropped is stale: give it to its waiters, store nothing.
       settle(fn(current));
     };
-    const timer = setTimeout(
-      () => finish((keep) => this.failed(origin, new Error(`no answer within ${this.settings.timeout} ms`), keep)),
-      this.settings.timeout,
-    );
+    const timer = setTimeout(() => {
+      finish((keep) => this.failed(origin, new Error(`no answer within ${this.settings.timeout} ms`), keep));
+      if (!released) {
+        stuckTimer = setTimeout(releaseSlot, this.settings.timeout * (STUCK_LOOKUP_TIMEOUTS - 1));
+        (stuckTimer as { unref?: () => void }).unref?.();
+      }
+    }, this.settings.timeout);
     (timer as { unref?: () => void }).unref?.();
     (answer as Promise<boolean>).then(
-      (value) => finish((keep) => this.succeeded(origin, value === true, keep)),
-      (error: unknown) => finish((keep) => this.failed(origin, error, keep)),
+      (value) => {
+        releaseSlot();
+        finish((keep) => this.succeeded(origin, value === true, keep));
+      },
+      (error: unknown) => {
+        releaseSlot();
+        finish((keep) => this.failed(origin, error, keep));
+      },
     );
     return promise;
   }

@@ -8,7 +8,10 @@ export type CorsOriginFunction = (origin: string, request: any) => boolean | Pro
 
 /** A class whose instances decide origins (in the Nest layer: a `CorsOriginResolver` resolved through DI). */
 export interface CorsResolverClass {
-  new (...args: any[]): { isOriginAllowed(origin: string, request: any): boolean | Promise<boolean> };
+  new (...args: any[]): {
+    isOriginAllowed(origin: string, request: any): boolean | Promise<boolean>;
+    allOrigins?(): Iterable<string> | Promise<Iterable<string>>;
+  };
 }
 
 export type CorsStaticOrigin = string | RegExp;

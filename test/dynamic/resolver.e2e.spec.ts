@@ -185,3 +185,123 @@ describe('resolver origins through CorsModule', () => {
     }
   });
 });
+
+describe('a flood of unknown origins against a resolver route', () => {
+  /** A store that answers after `delay` ms and records how many lookups ran at once. */
+  @Injectable()
+  class SlowStore {
+    running = 0;
+    most = 0;
+    calls = 0;
+  }
+  @Injectable()
+  class SlowOrigins extends CorsOriginResolver {
+    constructor(private readonly store: SlowStore) {
+      super();
+    }
+    async isOriginAllowed(origin: string): Promise<boolean> {
+      this.store.calls++;
+      this.store.most = Math.max(this.store.most, ++this.store.running);
+      await new Promise((r) => setTimeout(r, 100));
+      this.store.running--;
+      return origin === A;
+    }
+  }
+  @Controller('slow') @Cors({ origin: SlowOrigins }) class SlowController { @Get() get() { return 'ok'; } }
+
+  it('never runs more lookups at once than originCache.concurrency; the rest are refused at once, logged once', async () => {
+    const lines: [string, string, string?][] = [];
+    const capture: LoggerService = {
+      log: (message, context) => lines.push(['log', String(message), context]),
+      warn: (message, context) => lines.push(['warn', String(message), context]),
+      error: (message, context) => lines.push(['error', String(message), context]),
+    };
+    const moduleRef = await Test.createTestingModule({
+      imports: [CorsModule.forRoot({ originCache: { concurrency: 4, timeout: 1_000 }, report: false })],
+      controllers: [SlowController],
+      providers: [SlowStore, SlowOrigins],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: capture });
+    await app.init();
+    try {
+      const store = app.get(SlowStore);
+      const started = performance.now();
+      const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => allowed(app, '/slow', `https://flood-${i}.example`)));
+      expect(answers.every((a) => a === false)).toBe(true);
+      expect(store.most).toBeLessThanOrEqual(4);
+      expect(store.calls).toBeLessThanOrEqual(4 * Math.ceil((performance.now() - started) / 100) + 4);
+      expect(store.calls).toBeLessThan(40);
+      const mine = lines.filter(([, , context]) => context === 'CorsModule');
+      expect(mine.filter(([level]) => level === 'warn')).toHaveLength(1);
+      expect(mine[0][1]).toMatch(/^SlowOrigins: 4 lookups already running; refusing origins not yet known/);
+      // Once the burst is over, a legitimate origin is looked up and allowed as usual.
+      await new Promise((r) => setTimeout(r, 150));
+      expect(await allowed(app, '/slow', A)).toBe(true);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('rejects a bad concurrency at bootstrap', async () => {
+    const error = await createApp({ imports: [CorsModule.forRoot({ originCache: { concurrency: 0 } })] }).catch((e: CorsConfigError) => e);
+    expect((error as CorsConfigError).errors).toEqual([expect.objectContaining({ field: 'originCache.concurrency', value: '0' })]);
+  });
+});
+
+describe('a resolver that lists its origins (allOrigins)', () => {
+  @Injectable()
+  class ListStore {
+    readonly allowed = new Set<string>([A]);
+    lists = 0;
+    perOrigin = 0;
+  }
+  @Injectable()
+  class ListedOrigins extends CorsOriginResolver {
+    constructor(private readonly store: ListStore) {
+      super();
+    }
+    isOriginAllowed(origin: string): boolean {
+      this.store.perOrigin++;
+      return this.store.allowed.has(origin);
+    }
+    async allOrigins(): Promise<string[]> {
+      this.store.lists++;
+      return [...this.store.allowed];
+    }
+  }
+  @Controller('listed') @Cors({ origin: ListedOrigins, credentials: true }) class ListedController { @Get() get() { return 'ok'; } }
+  const build = (options: Parameters<typeof CorsModule.forRoot>[0] = {}) =>
+    createApp({ imports: [CorsModule.forRoot({ report: false, ...options })], controllers: [ListedController], providers: [ListStore, ListedOrigins] });
+
+  it('answers every origin from the list: one load for a flood, none per origin; invalidate() reloads', async () => {
+    const app = await build();
+    try {
+      const store = app.get(ListStore);
+      const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => allowed(app, '/listed', `https://r${i}.example`)));
+      expect(answers.every((a) => a === false)).toBe(true);
+      expect(await allowed(app, '/listed', A)).toBe(true);
+      expect(store).toMatchObject({ lists: 1, perOrigin: 0 });
+      store.allowed.add(B);
+      expect(await allowed(app, '/listed', B)).toBe(false); // the list in memory is fresh for ttl
+      await app.get(CorsPolicyService).invalidate(B);
+      expect(await allowed(app, '/listed', B)).toBe(true);
+      expect(store).toMatchObject({ lists: 2, perOrigin: 0 });
+      expect((await app.get(CorsPolicyService).evaluate({ origin: B, method: 'GET', path: '/listed' })).allowed).toBe(true);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('with originCache: false the list is not kept; each origin is asked (the resolver may depend on the request)', async () => {
+    const app = await build({ originCache: false });
+    try {
+      const store = app.get(ListStore);
+      expect(await allowed(app, '/listed', A)).toBe(true);
+      expect(await allowed(app, '/listed', A)).toBe(true);
+      expect(store).toMatchObject({ lists: 0, perOrigin: 2 });
+    } finally {
+      await app.close();
+    }
+  });
+});
+

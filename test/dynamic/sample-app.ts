@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { AppModule } from '../../sample/app.module.js';
+import { TenantOrigins } from '../../sample/tenant-origins.resolver.js';
 import type { SampleSettings } from '../../sample/sample.config.js';
 import { setupSwagger } from '../../sample/sample.http.js';
 import { http, preflight } from '../helpers.js';
@@ -183,6 +184,39 @@ export function adminApiCases(getApp: () => INestApplication): void {
     expect(await tenantPreflightAllowed(app, shop)).toBe(false);
     expect((await admin.remove(app, shop)).status).toBe(404);
     expect((await admin.list(app)).body).not.toContain(shop);
+  });
+
+  it('answers a flood of random origins from the allow-list in memory: no query per origin (allOrigins)', async () => {
+    const app = getApp();
+    const resolver = app.get(TenantOrigins);
+    // Count what the library asks the resolver (the instance's own methods, wrapped; restored below).
+    const calls = { lists: 0, perOrigin: 0 };
+    const { allOrigins, isOriginAllowed } = resolver;
+    resolver.allOrigins = () => (calls.lists++, allOrigins.call(resolver));
+    resolver.isOriginAllowed = (origin: string) => (calls.perOrigin++, isOriginAllowed.call(resolver, origin));
+    try {
+      const flooded = `https://flood-${randomBytes(3).toString('hex')}`;
+      for (let batch = 0; batch < 6; batch++) {
+        const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => tenantAllowed(app, `${flooded}-${batch}-${i}.example`)));
+        expect(answers.every((a) => a === false)).toBe(true);
+      }
+      expect(await tenantAllowed(app, 'https://tenant-a.example')).toBe(true);
+      // 300 unknown origins and a known one: at most one load of the list (none if it was already in memory).
+      expect(calls.lists).toBeLessThanOrEqual(1);
+      expect(calls.perOrigin).toBe(0);
+      // An admin change reaches the list at once (invalidate() reloads it, one query), and a removal too.
+      const added = `https://added-${randomBytes(3).toString('hex')}.example`;
+      expect((await admin.add(app, added)).status).toBe(201);
+      expect(await tenantAllowed(app, added)).toBe(true);
+      expect((await admin.remove(app, added)).status).toBe(204);
+      expect(await tenantAllowed(app, added)).toBe(false);
+      expect(calls.lists).toBeGreaterThanOrEqual(2); // reloaded after each change
+      expect(calls.lists).toBeLessThanOrEqual(3);
+      expect(calls.perOrigin).toBe(0);
+    } finally {
+      resolver.allOrigins = allOrigins;
+      resolver.isOriginAllowed = isOriginAllowed;
+    }
   });
 
   it('keeps the core scenarios', async () => {

@@ -1,0 +1,133 @@
+/** The allow-list mode on its own (a resolver with allOrigins()): a fake clock for TTLs, real timers for timeouts. */
+import { OriginListCache } from '../lib/core/cors-origin-list.js';
+import type { OriginCacheOptions } from '../lib/index.js';
+
+function setup(load: () => Iterable<string> | Promise<Iterable<string>>, options: OriginCacheOptions = {}) {
+  const clock = { t: 1_000_000 };
+  const logs: [string, string][] = [];
+  let calls = 0;
+  const cache = new OriginListCache(
+    () => {
+      calls++;
+      return load();
+    },
+    options,
+    (level, message) => logs.push([level, message]),
+    'Tenants',
+    () => clock.t,
+  );
+  return { cache, clock, logs, calls: () => calls, ask: (origin: string) => Promise.resolve(cache.decide(origin, undefined)) };
+}
+
+const A = 'https://a.example';
+const B = 'https://b.example';
+
+describe('OriginListCache', () => {
+  it('loads the list once for any number of concurrent origins, then answers every origin synchronously', async () => {
+    const t = setup(async () => [A, B]);
+    const origins = Array.from({ length: 1_000 }, (_, i) => `https://r${i}.example`);
+    const answers = await Promise.all([A, ...origins].map(t.ask));
+    expect(answers[0]).toBe(true);
+    expect(answers.slice(1).every((a) => a === false)).toBe(true);
+    expect(t.calls()).toBe(1);
+    expect(t.cache.decide(B, undefined)).toBe(true); // synchronous: no promise
+    expect(t.cache.decide('https://x.example', undefined)).toBe(false);
+    expect(t.calls()).toBe(1);
+    expect(t.cache.size).toBe(2);
+  });
+
+  it('reloads after ttl (one load for everyone waiting), not before', async () => {
+    const list = new Set([A]);
+    const t = setup(async () => [...list], { ttl: 1_000 });
+    expect(await t.ask(B)).toBe(false);
+    list.add(B);
+    t.clock.t += 999;
+    expect(t.cache.decide(B, undefined)).toBe(false);
+    t.clock.t += 1;
+    const [b1, b2] = await Promise.all([t.ask(B), t.ask(B)]);
+    expect([b1, b2]).toEqual([true, true]);
+    expect(t.calls()).toBe(2);
+  });
+
+  it('invalidate(origin) drops that origin at once and reloads on the next request', async () => {
+    const list = new Set([A, B]);
+    const t = setup(async () => [...list]);
+    expect(await t.ask(A)).toBe(true);
+    list.delete(A);
+    t.cache.invalidate(A);
+    expect(await t.ask(A)).toBe(false);
+    expect(t.calls()).toBe(2);
+    list.add('https://new.example');
+    t.cache.invalidate();
+    expect(await t.ask('https://new.example')).toBe(true);
+    expect(t.calls()).toBe(3);
+  });
+
+  it('a list loaded before invalidate() answers its waiters but is not kept', async () => {
+    let release!: (v: string[]) => void;
+    let first = true;
+    const t = setup(() => (first ? ((first = false), new Promise<string[]>((r) => (release = r))) : [A, B]));
+    const waiting = t.ask(B);
+    t.cache.invalidate('https://gone.example');
+    release([A]);
+    expect(await waiting).toBe(false); // the old list's answer, given to the request that waited for it
+    expect(await t.ask(B)).toBe(true); // the next request loads again
+    expect(t.calls()).toBe(2);
+  });
+
+  it('fails closed when the load fails or times out, logs once per burst, retries after errorTtl', async () => {
+    let mode: 'ok' | 'throw' | 'hang' = 'throw';
+    const t = setup(() => (mode === 'ok' ? [A] : mode === 'throw' ? Promise.reject(new Error('connection refused')) : new Promise<string[]>(() => undefined)), {
+      errorTtl: 1_000,
+      timeout: 20,
+    });
+    expect(await t.ask(A)).toBe(false);
+    expect(await t.ask(A)).toBe(false); // within errorTtl: no new load
+    expect(t.calls()).toBe(1);
+    t.clock.t += 1_000;
+    mode = 'hang';
+    expect(await t.ask(A)).toBe(false);
+    expect(t.calls()).toBe(2);
+    t.clock.t += 1_000;
+    mode = 'ok';
+    expect(await t.ask(A)).toBe(true);
+    expect(t.logs).toEqual([
+      ['warn', 'Tenants.allOrigins() failed: connection refused; refusing origins it cannot confirm'],
+      ['log', 'Tenants lists its origins again after 2 failed loads'],
+    ]);
+  });
+
+  it('serves the expired list while loads fail only within staleIfError, and never an invalidated origin', async () => {
+    let fail = false;
+    const t = setup(() => (fail ? Promise.reject(new Error('down')) : [A, B]), { ttl: 1_000, staleIfError: 5_000, errorTtl: 100 });
+    expect(await t.ask(A)).toBe(true);
+    fail = true;
+    t.clock.t += 1_500;
+    expect(await t.ask(A)).toBe(true); // stale, within staleIfError
+    t.cache.invalidate(B);
+    t.clock.t += 200;
+    expect(await t.ask(B)).toBe(false); // removed: never served stale
+    expect(await t.ask(A)).toBe(true);
+    t.clock.t += 5_000;
+    expect(await t.ask(A)).toBe(false); // past staleIfError
+  });
+
+  it('ignores values that are not serialized origins, saying which and how to store them', async () => {
+    const t = setup(() => [A, 'https://Shop.example/', 42 as unknown as string, 'null']);
+    expect(await t.ask(A)).toBe(true);
+    expect(await t.ask('https://shop.example')).toBe(false);
+    expect(t.cache.size).toBe(1);
+    expect(t.logs).toHaveLength(1);
+    expect(t.logs[0][1]).toMatch(/^Tenants.allOrigins\(\) returned 3 values that are not a serialized origin \("https:\/\/Shop.example\/", 42, "null"\).*store 'https:\/\/shop.example'/);
+  });
+
+  it('a loader that throws synchronously or returns a non-iterable fails closed', async () => {
+    const t1 = setup(() => {
+      throw new Error('sync');
+    });
+    expect(await t1.ask(A)).toBe(false);
+    const t2 = setup(() => 5 as unknown as string[]);
+    expect(await t2.ask(A)).toBe(false);
+    expect(t2.logs[0][1]).toMatch(/Tenants.allOrigins\(\) failed/);
+  });
+});
