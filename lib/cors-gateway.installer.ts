@@ -1,10 +1,10 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import type { CorsGatewayBinding, CorsGatewayEntry } from './adapters/cors-gateway.binding.js';
 import { socketIoBinding } from './adapters/socket-io.binding.js';
 import { wsBinding } from './adapters/ws.binding.js';
 import { CorsConfigError } from './cors-config.error.js';
-import { addServerHook, gatewayMetadataOf, GatewayMetadata, serverOf } from './cors-nest.internals.js';
+import { addServerHook, gatewayMetadataOf, GatewayMetadata, onServerAssigned, serverOf } from './cors-nest.internals.js';
 import { compileGateway, CorsGatewayRoute, describeGateway } from './cors-gateway.table.js';
 import { moduleOptionsProblems } from './cors-module-options.validator.js';
 import { CorsPolicyService } from './cors-policy.service.js';
@@ -24,14 +24,20 @@ interface FoundGateway {
 
 /**
  * Puts every `@WebSocketGateway` under an origin check. Constructed with the other providers, before `app.init()`
- * connects the gateways, it marks a server property on each gateway class so Nest hands it the gateway's server;
- * when the module initializes (servers exist by then) it compiles each gateway's policy and installs the check on
- * its server through the platform's binding. Reads no `@nestjs/websockets` code: apps without gateways never load it.
+ * connects the gateways, it marks a server property on each gateway class so Nest hands it the gateway's server.
+ * The moment Nest assigns a server (in `registerModules()`, before any `onModuleInit`: a gateway on its own port is
+ * already listening) the binding guards it: handshakes wait for this module's init. When the module initializes,
+ * it compiles each gateway's policy and installs the check behind the guards, then lets the waiting handshakes be
+ * decided; if the policies do not compile, every waiting and later handshake is refused. Reads no
+ * `@nestjs/websockets` code: apps without gateways never load it.
  */
 @Injectable()
-export class CorsGatewayInstaller implements OnModuleInit {
+export class CorsGatewayInstaller implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('CorsModule');
   private readonly found: FoundGateway[] = [];
+  private readonly ready: Promise<void>;
+  private settle!: { resolve: () => void; reject: (error: unknown) => void };
+  private readonly stopListening: () => void;
 
   constructor(
     modules: ModulesContainer,
@@ -49,11 +55,40 @@ export class CorsGatewayInstaller implements OnModuleInit {
         this.found.push({ metatype, meta, instance: () => wrapper.instance });
       }
     }
+    this.ready = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
+    this.ready.catch(() => undefined); // a refusal for the guards, not an unhandled rejection
+    this.stopListening = onServerAssigned((instance, server) => this.guard(instance, server));
+  }
+
+  /** Guards a server of one of this app's gateways as soon as Nest assigns it. */
+  private guard(instance: object, server: unknown): void {
+    if (!server || typeof server !== 'object' || !this.found.some((f) => f.instance() === instance)) return;
+    const binding = BINDINGS.find((b) => b.owns(server));
+    if (binding) binding.guard(binding.unitOf(server), this.ready);
   }
 
   onModuleInit(): void {
+    try {
+      this.installAll();
+      this.settle.resolve();
+    } catch (error) {
+      this.settle.reject(error);
+      throw error;
+    } finally {
+      this.stopListening();
+    }
+  }
+
+  onModuleDestroy(): void {
+    this.stopListening();
+    this.settle.reject(new Error('the application was closed before CorsModule initialized'));
+  }
+
+  private installAll(): void {
+    if (this.found.length === 0) return;
     // Bad module options are CorsPolicyService's to report (with the routes'); gateways would only repeat them.
-    if (this.found.length === 0 || moduleOptionsProblems(this.options).length > 0) return;
+    // Their guards refuse every handshake (the settled rejection wins over the resolve that follows).
+    if (moduleOptionsProblems(this.options).length > 0) return this.settle.reject(new CorsConfigError(moduleOptionsProblems(this.options)));
     const defaults: CorsPolicy = defaultPolicyOf(this.options);
     const settings = (this.options && typeof this.options === 'object' ? this.options.gateways : undefined) ?? {};
     const ctx = this.policies.compileContext();

@@ -141,7 +141,8 @@ const GATEWAY_SERVER_METADATA = 'websockets:is_socket';
 /**
  * The property Nest fills with the gateway's server. Nest assigns the server to every enumerable property marked
  * with `GATEWAY_SERVER_METADATA` (`GatewayMetadataExplorer.scanForServerHooks` walks `for…in` the instance, and
- * `WebSocketsController` does `Reflect.set(instance, key, server)`; checked on 12.1.1). So the library gets every
+ * `WebSocketsController` does `Reflect.set(instance, key, server)`, which runs a setter; checked on 12.1.1 and 11.2.6,
+ * where `NestApplication.init()` runs `registerModules()` before `callInitHook()` too). So the library gets every
  * gateway's server, even where the gateway declares no `@WebSocketServer()` of its own.
  */
 export const GATEWAY_SERVER_HOOK = 'nestjsRouteCorsServer';
@@ -159,15 +160,46 @@ export function gatewayMetadataOf(metatype: Type | Function | null | undefined):
   return { options, port };
 }
 
+type ServerListener = (instance: object, server: unknown) => void;
+// Shared by every copy of this module in the process (the ESM and CJS builds both loaded hook the same prototypes).
+const HOOK_STATE = Symbol.for('nestjs-route-cors.gateway-server-hook');
+const hookState = ((globalThis as Record<symbol, unknown>)[HOOK_STATE] ??= {
+  listeners: new Set<ServerListener>(),
+  servers: new WeakMap<object, unknown>(),
+}) as { listeners: Set<ServerListener>; servers: WeakMap<object, unknown> };
+const serverListeners = hookState.listeners;
+const assignedServers = hookState.servers;
+
 /**
  * Marks `GATEWAY_SERVER_HOOK` on the gateway's prototype as a server property, so Nest fills it when it connects
- * the gateway (at `app.init()`, after every provider is constructed). Idempotent.
+ * the gateway. The property is a setter: Nest connects gateways (and a gateway on its own port starts listening)
+ * in `registerModules()`, before any `onModuleInit` runs, so whoever listens through `onServerAssigned` can guard
+ * the server the moment it exists, before a client can connect. Idempotent.
  */
 export function addServerHook(metatype: Function): void {
   const proto = metatype.prototype as object;
   if (Object.prototype.hasOwnProperty.call(proto, GATEWAY_SERVER_HOOK)) return;
-  Object.defineProperty(proto, GATEWAY_SERVER_HOOK, { value: null, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(proto, GATEWAY_SERVER_HOOK, {
+    get(this: object): unknown {
+      return assignedServers.get(this) ?? null;
+    },
+    set(this: object, server: unknown) {
+      assignedServers.set(this, server);
+      for (const listener of serverListeners) listener(this, server);
+    },
+    enumerable: true,
+    configurable: true,
+  });
   Reflect.defineMetadata(GATEWAY_SERVER_METADATA, true, proto, GATEWAY_SERVER_HOOK);
+}
+
+/**
+ * Calls `listener(instance, server)` each time Nest assigns a server to a hooked gateway instance (of any app in
+ * the process: the listener picks its own instances). Returns the function that stops listening.
+ */
+export function onServerAssigned(listener: ServerListener): () => void {
+  serverListeners.add(listener);
+  return () => serverListeners.delete(listener);
 }
 
 /** The server Nest assigned to the hook: a Socket.IO `Server` or `Namespace`, a `ws` server, or null. */

@@ -43,6 +43,12 @@ export interface CorsGatewayBinding {
   describe(server: object): CorsGatewayBound;
   /** Settings of the unit or its gateways that conflict with the library's check. */
   problems(unit: object, entries: readonly CorsGatewayEntry[]): CorsProblem[];
-  /** Installs the check on the unit (once per unit). */
+  /**
+   * Guards the unit the moment Nest assigns its server, before any client can connect: every handshake waits for
+   * `ready` and is then decided by the check `install` puts in place; refused when `ready` rejects (the policies
+   * did not compile) or nothing was installed. Idempotent per unit.
+   */
+  guard(unit: object, ready: Promise<void>): void;
+  /** Installs the check on the unit (once per unit), behind its guard. */
   install(unit: object, entries: readonly CorsGatewayEntry[], log: CorsGatewayLog): void;
 }

@@ -97,9 +97,50 @@ function answerPreflight(res: ServerResponse, outcome: PreflightOutcome): void {
 
 const REFUSED_PREFLIGHT: PreflightOutcome = { ok: false, status: PREFLIGHT_REFUSED_STATUS, reason: 'origin not allowed' };
 
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
+
+/** An engine's guard: the user's own allowRequest (as it was before ours) and the checks installed once ready. */
+interface Guard {
+  readonly user: AllowRequest | undefined;
+  allowRequest: AllowRequest | null;
+  middleware: Middleware | null;
+}
+const GUARDS = new WeakMap<object, Guard>();
+
+/**
+ * Puts the engine under the library's hooks the moment Nest assigns its server. Until `ready`, a handshake (and a
+ * polling request or preflight) waits; then the installed check decides it. Refused if `ready` rejects.
+ */
+function guard(engine: Engine, ready: Promise<void>): Guard {
+  let state = GUARDS.get(engine);
+  if (state) return state;
+  const guarded: Guard = (state = { user: engine.opts.allowRequest, allowRequest: null, middleware: null });
+  GUARDS.set(engine, state);
+  engine.opts.allowRequest = function nestjsRouteCors(this: unknown, req, callback) {
+    if (guarded.allowRequest !== null) return guarded.allowRequest.call(this, req, callback);
+    ready.then(
+      () => (guarded.allowRequest !== null ? guarded.allowRequest.call(this, req, callback) : callback('Origin not allowed', false)),
+      () => callback('Origin not allowed', false),
+    );
+  };
+  const middleware: Middleware = (req, res, next) => {
+    if (guarded.middleware !== null) return guarded.middleware(req, res, next);
+    // Refused (ready rejected): allowRequest refuses the handshake; no CORS headers.
+    ready.then(
+      () => (guarded.middleware !== null ? guarded.middleware(req, res, next) : next()),
+      () => next(),
+    );
+  };
+  // First, so the app's own engine middleware never runs before the origin is decided.
+  if (Array.isArray(engine.middlewares)) engine.middlewares.unshift(middleware);
+  else if (typeof engine.use === 'function') engine.use(middleware);
+  return state;
+}
+
 /** Installs the check on one engine, shared by `entries`. */
 function install(root: IoServer, entries: readonly CorsGatewayEntry[]): void {
   const engine = root.engine;
+  const state = guard(engine, Promise.resolve());
   const gateways: CompiledHandshakePolicy[] = entries.map((e) => e.handshake);
   const decide = (req: Req): HandshakeMatch | Promise<HandshakeMatch> =>
     (req[VERDICT] ??= decideHandshakeAny(gateways, header(req.headers.origin), header(req.headers.host), req));
@@ -148,12 +189,11 @@ function install(root: IoServer, entries: readonly CorsGatewayEntry[]): void {
     if ('then' in match) match.then(grant, () => next());
     else grant(match);
   };
-  if (Array.isArray(engine.middlewares)) engine.middlewares.unshift(middleware);
-  else engine.use!(middleware);
+  state.middleware = middleware;
 
   // The handshake: ours first, then the user's own allowRequest (from @WebSocketGateway or a custom adapter).
-  const userAllowRequest = engine.opts.allowRequest;
-  engine.opts.allowRequest = function nestjsRouteCors(req, callback) {
+  const userAllowRequest = state.user;
+  state.allowRequest = function nestjsRouteCors(this: unknown, req, callback) {
     const settle = (match: HandshakeMatch) => {
       if (!match.verdict.allowed) return callback('Origin not allowed', false);
       if (typeof userAllowRequest === 'function') return userAllowRequest.call(this, req, callback);
@@ -213,6 +253,9 @@ export const socketIoBinding: CorsGatewayBinding = {
       problems.push({ route: where, field: 'socket.io', value: 'engine.use', reason: 'the origin check needs socket.io 4.6 or newer (engine.io 6.4)' });
     }
     return problems;
+  },
+  guard(unit, ready) {
+    guard(unit as Engine, ready);
   },
   install(unit, entries) {
     install(rootOf(entries[0].server), entries);

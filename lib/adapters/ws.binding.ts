@@ -30,6 +30,30 @@ function isWsServer(value: object): value is WsServer {
   return typeof v.handleUpgrade === 'function' && typeof v.shouldHandle === 'function' && typeof v.options === 'object';
 }
 
+/** A unit's guard: the user's own verifyClient (as it was before ours) and the check installed once ready. */
+interface Guard {
+  readonly user: VerifyClient | null;
+  check: ((info: VerifyInfo, callback: VerifyCallback) => void) | null;
+}
+const GUARDS = new WeakMap<object, Guard>();
+
+function guard(server: WsServer, ready: Promise<void>): Guard {
+  let state = GUARDS.get(server);
+  if (state) return state;
+  const guarded: Guard = (state = { user: server.options.verifyClient ?? null, check: null });
+  GUARDS.set(server, state);
+  const refuse = (callback: VerifyCallback) => callback(false, 403, 'Origin not allowed');
+  // Two parameters: ws waits for the callback. Until the policies are compiled, a handshake waits for them.
+  server.options.verifyClient = function nestjsRouteCors(info: VerifyInfo, callback: VerifyCallback): void {
+    if (guarded.check !== null) return guarded.check(info, callback);
+    ready.then(
+      () => (guarded.check !== null ? guarded.check(info, callback) : refuse(callback)),
+      () => refuse(callback),
+    );
+  };
+  return state;
+}
+
 function isAsyncFunction(fn: unknown): boolean {
   return typeof fn === 'function' && fn.constructor?.name === 'AsyncFunction';
 }
@@ -59,10 +83,13 @@ export const wsBinding: CorsGatewayBinding = {
     void unit;
     return problems;
   },
+  guard(unit, ready) {
+    guard(unit as WsServer, ready);
+  },
   install(unit, entries: readonly CorsGatewayEntry[], log: CorsGatewayLog) {
-    const server = unit as WsServer;
+    const state = guard(unit as WsServer, Promise.resolve());
     const gateways = entries.map((e) => e.handshake);
-    const user = server.options.verifyClient ?? null;
+    const user = state.user;
     if (user !== null && user.length < 2 && isAsyncFunction(user)) {
       log(
         'warn',
@@ -70,7 +97,7 @@ export const wsBinding: CorsGatewayBinding = {
           'whatever it resolves to; the library awaits it, but write it as (info, callback) to be safe without the library',
       );
     }
-    server.options.verifyClient = function nestjsRouteCors(info: VerifyInfo, callback: VerifyCallback): void {
+    state.check = (info: VerifyInfo, callback: VerifyCallback): void => {
       const runUser = (): void => {
         if (user === null) return callback(true);
         if (user.length >= 2) return (user as (i: VerifyInfo, cb: VerifyCallback) => void)(info, callback);
