@@ -9,6 +9,7 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import { WebSocketGateway } from '@nestjs/websockets';
 import { createServer, connect } from 'node:net';
 import { Cors, CorsModule } from '../../lib/index.js';
+import { ADAPTERS, AdapterName, httpAdapterFor } from '../helpers.js';
 import { raw, upgrade, type RawResponse } from './gateway.harness.js';
 
 const GOOD = 'https://app.example.com';
@@ -63,10 +64,10 @@ interface Window {
 }
 
 /** Starts app.init() and returns while the slow module still holds CorsModule's init back. */
-async function startInWindow(gateway: Type, port: number, ws: boolean, cors = CorsModule.forRoot()): Promise<Window> {
+async function startInWindow(adapter: AdapterName, gateway: Type, port: number, ws: boolean, cors = CorsModule.forRoot()): Promise<Window> {
   const slow = slowModule();
   const moduleRef = await Test.createTestingModule({ imports: [slow.module, cors], providers: [gateway] }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
   if (ws) app.useWebSocketAdapter(new WsAdapter(app));
   const init = app.init().then(
     () => null,
@@ -80,13 +81,13 @@ async function startInWindow(gateway: Type, port: number, ws: boolean, cors = Co
 const polling = (port: number, origin: string): Promise<RawResponse> =>
   raw(`http://127.0.0.1:${port}/socket.io/?EIO=4&transport=polling&t=${Date.now()}`, 'GET', { Origin: origin });
 
-describe('handshakes sent before CorsModule initializes (gateway on its own port)', () => {
+describe.each(ADAPTERS)('handshakes sent before CorsModule initializes (gateway on its own port, %s)', (adapter) => {
   it('Socket.IO: an evil polling handshake and upgrade get no session and no 101; a listed one waits and connects', async () => {
     const port = await freePort();
     @WebSocketGateway(port)
     @Cors({ origin: GOOD })
     class OwnPortGateway {}
-    const { app, init, done } = await startInWindow(OwnPortGateway, port, false);
+    const { app, init, done } = await startInWindow(adapter, OwnPortGateway, port, false);
     try {
       const evilPoll = polling(port, EVIL);
       const evilUpgrade = upgrade(`http://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`, EVIL);
@@ -112,7 +113,7 @@ describe('handshakes sent before CorsModule initializes (gateway on its own port
     @WebSocketGateway(port, { path: '/live' })
     @Cors({ origin: GOOD })
     class OwnPortWsGateway {}
-    const { app, init, done } = await startInWindow(OwnPortWsGateway, port, true);
+    const { app, init, done } = await startInWindow(adapter, OwnPortWsGateway, port, true);
     try {
       const [evil, good] = await Promise.all([upgrade(`http://127.0.0.1:${port}/live`, EVIL), upgrade(`http://127.0.0.1:${port}/live`, GOOD)]);
       expect(evil.status).toBe(403);
@@ -131,7 +132,7 @@ describe('handshakes sent before CorsModule initializes (gateway on its own port
     @WebSocketGateway(port, { cors: { origin: '*' } })
     @Cors({ origin: GOOD })
     class BrokenGateway {}
-    const { app, init } = await startInWindow(BrokenGateway, port, false);
+    const { app, init } = await startInWindow(adapter, BrokenGateway, port, false);
     try {
       const [good, evil] = await Promise.all([polling(port, GOOD), polling(port, EVIL)]);
       expect(good.status).toBe(403);
