@@ -1,13 +1,17 @@
 /**
- * The whole HTTP surface: CORS from `paths` on what real packages mount outside the controller table — GraphQL
- * (@nestjs/apollo 14, Apollo Server 5), Swagger (SwaggerModule: /api, /api-json, /api-yaml), static files
- * (ServeStaticModule, and express.static through app.use()). Per kind: preflight, actual response, refused
- * origin, Vary; and the responses those packages answer themselves (Apollo's 400s, static 304 and 404).
+ * The whole HTTP surface: CORS from `paths` on what real packages mount outside the controller table, on both
+ * adapters — GraphQL (Express: @nestjs/apollo 14, Apollo Server 5; Fastify: @nestjs/mercurius, Mercurius), Swagger
+ * (SwaggerModule: /api, /api-json, /api-yaml), static files (ServeStaticModule, which mounts express.static or
+ * @fastify/static; and a second folder mounted by hand: express.static through app.use(), or useStaticAssets()).
+ * Per kind: preflight, actual response, refused origin, Vary; and the responses those packages answer themselves
+ * (GraphQL 400s, static 304 and 404).
  */
 import { Controller, Get, INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
+import { MercuriusDriver, MercuriusDriverConfig } from '@nestjs/mercurius';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
@@ -15,7 +19,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CorsModule, CorsPolicyService } from '../../lib/index.js';
-import { corsHeaders, expectNoCors, http, preflight, varyOf } from '../helpers.js';
+import { ADAPTERS, AdapterName, corsHeaders, expectNoCors, http, httpAdapterFor, preflight, varyOf } from '../helpers.js';
 
 const APP = 'https://app.example.com';
 const TENANT = 'https://tenant.example';
@@ -40,7 +44,14 @@ const resolvers = {
   },
 };
 
-describe('beyond controllers: GraphQL, Swagger and static files (Express)', () => {
+/** GraphQL as each platform's users mount it: Apollo on Express, Mercurius on Fastify (both at /graphql). */
+function graphqlModule(adapter: AdapterName) {
+  return adapter === 'express'
+    ? GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, typeDefs, resolvers, context: ({ req }: { req: unknown }) => ({ req }) })
+    : GraphQLModule.forRoot<MercuriusDriverConfig>({ driver: MercuriusDriver, typeDefs, resolvers, context: (req: unknown) => ({ req }) });
+}
+
+describe.each(ADAPTERS)('beyond controllers: GraphQL, Swagger and static files (%s)', (adapter) => {
   let app: INestApplication;
   let dir: string;
 
@@ -60,12 +71,7 @@ describe('beyond controllers: GraphQL, Swagger and static files (Express)', () =
             '/fonts{/*path}': {}, // the module defaults: APP only
           },
         }),
-        GraphQLModule.forRoot<ApolloDriverConfig>({
-          driver: ApolloDriver,
-          typeDefs,
-          resolvers,
-          context: ({ req }: { req: unknown }) => ({ req }),
-        }),
+        graphqlModule(adapter),
         ServeStaticModule.forRoot({ rootPath: dir, serveRoot: '/static' }),
       ],
       controllers: [CatsController],
@@ -73,11 +79,13 @@ describe('beyond controllers: GraphQL, Swagger and static files (Express)', () =
     class BeyondModule {}
     // NestFactory, as main.ts does: ServeStaticModule picks its loader from the adapter when it is built, which a
     // testing module does not have yet.
-    app = await NestFactory.create(BeyondModule, { logger: false, abortOnError: false });
+    app = await NestFactory.create(BeyondModule, await httpAdapterFor(adapter), { logger: false, abortOnError: false });
     const document = SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('Cats').setVersion('1').build());
     SwaggerModule.setup('api', app, document);
-    app.use('/fonts', express.static(dir));
+    if (adapter === 'express') app.use('/fonts', express.static(dir));
+    else (app as NestFastifyApplication).useStaticAssets({ root: dir, prefix: '/fonts/', decorateReply: false });
     await app.init();
+    if (adapter === 'fastify') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
   });
 
   afterAll(async () => {
@@ -88,8 +96,8 @@ describe('beyond controllers: GraphQL, Swagger and static files (Express)', () =
   const gql = (origin: string, query = '{ hello }') =>
     http(app).post('/graphql').set('Origin', origin).set('Content-Type', 'application/json').send({ query });
 
-  describe('GraphQL (Apollo)', () => {
-    it('preflight of a JSON POST: answered by the library (it never reaches Apollo), credentials, GET and POST', async () => {
+  describe(`GraphQL (${adapter === 'express' ? 'Apollo' : 'Mercurius'})`, () => {
+    it('preflight of a JSON POST: answered by the library (it never reaches the GraphQL server), credentials, GET and POST', async () => {
       const res = await preflight(app, '/graphql', TENANT, 'POST', 'content-type').expect(204);
       expect(corsHeaders(res)).toEqual({
         'access-control-allow-origin': TENANT,
@@ -107,20 +115,32 @@ describe('beyond controllers: GraphQL, Swagger and static files (Express)', () =
       expect(varyOf(res)).toContain('origin');
     });
 
-    it("Apollo's own error responses carry the headers (a bad query; the CSRF check on a bare GET)", async () => {
+    it("the GraphQL server's own error responses carry the headers (a bad query)", async () => {
       const bad = await gql(TENANT, '{ nope }');
       expect(bad.status).toBe(400);
       expect(bad.headers['access-control-allow-origin']).toBe(TENANT);
-      const csrf = await http(app).get('/graphql?query=%7Bhello%7D').set('Origin', TENANT);
-      expect(csrf.status).toBe(400);
-      expect(csrf.text).toMatch(/CSRF/);
-      expect(csrf.headers['access-control-allow-origin']).toBe(TENANT);
-      // With the header Apollo asks for, a GET is a query (and the browser preflights it).
-      const get = await http(app).get('/graphql?query=%7Bhello%7D').set('Origin', TENANT).set('Apollo-Require-Preflight', 'true').expect(200);
-      expect(get.body).toEqual({ data: { hello: 'world' } });
-      expect(get.headers['access-control-allow-origin']).toBe(TENANT);
-      await preflight(app, '/graphql', TENANT, 'GET', 'apollo-require-preflight').expect(204);
+      expect(bad.headers['access-control-allow-credentials']).toBe('true');
     });
+
+    if (adapter === 'express') {
+      it("Apollo's CSRF check on a bare GET: 400, readable; with Apollo's header, a query (preflighted)", async () => {
+        const csrf = await http(app).get('/graphql?query=%7Bhello%7D').set('Origin', TENANT);
+        expect(csrf.status).toBe(400);
+        expect(csrf.text).toMatch(/CSRF/);
+        expect(csrf.headers['access-control-allow-origin']).toBe(TENANT);
+        const get = await http(app).get('/graphql?query=%7Bhello%7D').set('Origin', TENANT).set('Apollo-Require-Preflight', 'true').expect(200);
+        expect(get.body).toEqual({ data: { hello: 'world' } });
+        expect(get.headers['access-control-allow-origin']).toBe(TENANT);
+        await preflight(app, '/graphql', TENANT, 'GET', 'apollo-require-preflight').expect(204);
+      });
+    } else {
+      it('a GET query (Mercurius has no CSRF header check) carries the headers', async () => {
+        const get = await http(app).get('/graphql?query=%7Bhello%7D').set('Origin', TENANT).expect(200);
+        expect(get.body).toEqual({ data: { hello: 'world' } });
+        expect(corsHeaders(get)).toEqual({ 'access-control-allow-origin': TENANT, 'access-control-allow-credentials': 'true' });
+        expect(varyOf(get)).toContain('origin');
+      });
+    }
 
     it('refused origin: preflight 403 without Allow-*; the POST runs but is unreadable (no ACAO), Vary: Origin', async () => {
       const pf = await preflight(app, '/graphql', EVIL, 'POST', 'content-type').expect(403);
@@ -175,7 +195,7 @@ describe('beyond controllers: GraphQL, Swagger and static files (Express)', () =
       expect(missing.headers['access-control-allow-origin']).toBe('*');
     });
 
-    it('express.static with the default origins: the listed origin reads it, with Vary: Origin on 200 and 304', async () => {
+    it('a folder mounted by hand (express.static / useStaticAssets), the default origins: the listed origin reads it, with Vary: Origin on 200 and 304', async () => {
       const ok = await http(app).get('/fonts/font.woff2').set('Origin', APP).expect(200);
       expect(corsHeaders(ok)).toEqual({ 'access-control-allow-origin': APP });
       expect(varyOf(ok)).toEqual(['origin']);
@@ -184,7 +204,7 @@ describe('beyond controllers: GraphQL, Swagger and static files (Express)', () =
       expect(varyOf(notModified)).toEqual(['origin']);
     });
 
-    it('express.static, refused origin: the file is served, unreadable cross-origin, still Vary: Origin', async () => {
+    it('a folder mounted by hand, refused origin: the file is served, unreadable cross-origin, still Vary: Origin', async () => {
       const res = await http(app).get('/fonts/font.woff2').set('Origin', EVIL).expect(200);
       expectNoCors(res);
       expect(varyOf(res)).toEqual(['origin']);

@@ -8,7 +8,7 @@ import { Controller, Get, INestApplication, Injectable, Post } from '@nestjs/com
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Cors, CorsConfigError, CorsModule, CorsOriginResolver, CorsPolicyService } from '../../lib/index.js';
 import type { CorsModuleOptions } from '../../lib/index.js';
-import { corsHeaders, createApp, expectNoCors, http, preflight, varyOf } from '../helpers.js';
+import { ADAPTERS, AdapterName, corsHeaders, createApp, expectNoCors, http, preflight, varyOf } from '../helpers.js';
 
 const APP = 'https://app.example.com';
 const TENANT = 'https://tenant.example';
@@ -50,7 +50,7 @@ const PATHS: CorsModuleOptions['paths'] = {
   '/sse': { origin: APP },
 };
 
-async function app(options: CorsModuleOptions = { origin: APP, paths: PATHS }, prefix?: string): Promise<INestApplication> {
+async function app(adapter: AdapterName, options: CorsModuleOptions = { origin: APP, paths: PATHS }, prefix?: string): Promise<INestApplication> {
   return createApp(
     { imports: [CorsModule.forRoot(options)], providers: [Tenants], controllers: [MixedController, LegacyOwnedController] },
     (a) => {
@@ -68,13 +68,14 @@ async function app(options: CorsModuleOptions = { origin: APP, paths: PATHS }, p
       });
       a.use('/unlisted', echo('unlisted'));
     },
+    adapter,
   );
 }
 
-describe('path policies (app.use mounts)', () => {
+describe.each(ADAPTERS)('path policies (app.use mounts) (%s)', (adapter) => {
   let server: INestApplication;
   beforeAll(async () => {
-    server = await app();
+    server = await app(adapter);
   });
   afterAll(() => server.close());
 
@@ -244,9 +245,9 @@ describe('path policies (app.use mounts)', () => {
   });
 });
 
-describe('path policies and the global prefix', () => {
+describe.each(ADAPTERS)('path policies and the global prefix (%s)', (adapter) => {
   it('patterns are the paths the browser requests: the global prefix is not added', async () => {
-    const server = await app({ origin: APP, paths: { '/graphql': {}, '/v1/legacy{/*path}': {} } }, 'v1');
+    const server = await app(adapter, { origin: APP, paths: { '/graphql': {}, '/v1/legacy{/*path}': {} } }, 'v1');
     try {
       // app.use() mounts (like Apollo, Swagger and ServeStatic by default) ignore the prefix; so do the patterns.
       expect((await preflight(server, '/graphql', APP, 'POST', 'content-type').expect(204)).headers['access-control-allow-origin']).toBe(APP);
@@ -261,10 +262,10 @@ describe('path policies and the global prefix', () => {
   });
 });
 
-describe('path policies at startup', () => {
+describe.each(ADAPTERS)('path policies at startup (%s)', (adapter) => {
   async function startupError(options: CorsModuleOptions): Promise<CorsConfigError> {
     try {
-      const server = await app(options);
+      const server = await app(adapter, options);
       await server.close();
     } catch (error) {
       return error as CorsConfigError;
