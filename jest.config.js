@@ -2,7 +2,13 @@
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // @fastify/static (Fastify's static files, Swagger UI and Mercurius on Fastify) requires content-disposition 3,
+    // which is ESM only: Node 20 loads it (require(esm)), Jest's module loader does not. Version 2 (Express's, CommonJS)
+    // has the same create() it calls. Tests only; the sample and the package load the real one.
+    '^content-disposition$': '<rootDir>/node_modules/content-disposition/dist/index.js',
+  },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.spec.json' }],
   },
