@@ -214,6 +214,22 @@ describe.each(ADAPTERS)('beyond controllers: GraphQL, Swagger and static files (
     });
   });
 
+  it('control: without a path policy the GraphQL server gets the preflight itself and answers it without CORS', async () => {
+    @Module({ imports: [CorsModule.forRoot({ origin: APP }), graphqlModule(adapter)], controllers: [CatsController] })
+    class WithoutPathsModule {}
+    const bare = await NestFactory.create(WithoutPathsModule, await httpAdapterFor(adapter), { logger: false, abortOnError: false });
+    await bare.init();
+    if (adapter === 'fastify') await (bare as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+    try {
+      const res = await preflight(bare, '/graphql', TENANT, 'POST', 'content-type');
+      // Apollo (Express) refuses an OPTIONS it cannot parse with 400; Mercurius (Fastify) routes no OPTIONS: 404.
+      expect(res.status).toBe(adapter === 'express' ? 400 : 404);
+      expectNoCors(res);
+    } finally {
+      await bare.close();
+    }
+  });
+
   it('routes() lists the path policies after the controller routes', () => {
     const routes = app.get(CorsPolicyService).routes();
     expect(routes.filter((r) => r.kind === 'controller').map((r) => `${r.method} ${r.path}`)).toEqual(['GET /cats']);
