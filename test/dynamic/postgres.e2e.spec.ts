@@ -6,7 +6,7 @@ import type { INestApplication } from '@nestjs/common';
 import pg from 'pg';
 import { CorsPolicyService } from '../../lib/index.js';
 import { PostgresCorsInvalidation } from '../../lib/postgres/index.js';
-import { http, preflight } from '../helpers.js';
+import { ADAPTERS, http, preflight } from '../helpers.js';
 import {
   admin,
   adminApiCases,
@@ -32,10 +32,10 @@ describeWithService('sample on PostgreSQL', 'DATABASE_URL', EXAMPLE, () => {
     await db?.drop();
   });
 
-  describe('admin API', () => {
+  describe.each(ADAPTERS)('admin API (%s)', (adapter) => {
     let app: INestApplication;
     beforeAll(async () => {
-      app = await startSample({ database: { type: 'postgres', url, schema: db.schema }, invalidationChannel: db.channel });
+      app = await startSample({ database: { type: 'postgres', url, schema: db.schema }, invalidationChannel: db.channel }, adapter);
     });
     afterAll(async () => {
       await app?.close();
@@ -43,13 +43,14 @@ describeWithService('sample on PostgreSQL', 'DATABASE_URL', EXAMPLE, () => {
     adminApiCases(() => app);
   });
 
-  describe('two replicas on one database', () => {
+  // A on Express, B on Fastify: one transport, two platforms.
+  describe('two replicas on one database (express and fastify)', () => {
     let a: INestApplication;
     let b: INestApplication;
     beforeAll(async () => {
       const settings = { database: { type: 'postgres' as const, url, schema: db.schema }, invalidationChannel: db.channel };
-      a = await startSample(settings);
-      b = await startSample(settings);
+      a = await startSample(settings, 'express');
+      b = await startSample(settings, 'fastify');
     });
     afterAll(async () => {
       await a?.close();
@@ -96,7 +97,7 @@ describeWithService('sample on PostgreSQL', 'DATABASE_URL', EXAMPLE, () => {
     });
   });
 
-  describe('the database stops answering', () => {
+  describe.each(ADAPTERS)('the database stops answering (%s)', (adapter) => {
     let proxy: TcpProxy;
     let app: INestApplication;
     beforeAll(async () => {
@@ -105,7 +106,10 @@ describeWithService('sample on PostgreSQL', 'DATABASE_URL', EXAMPLE, () => {
       const viaProxy = new URL(url);
       viaProxy.hostname = '127.0.0.1';
       viaProxy.port = String(proxy.port);
-      app = await startSample({ database: { type: 'postgres', url: viaProxy.toString(), schema: db.schema }, invalidationChannel: `${db.channel}_f` });
+      app = await startSample(
+        { database: { type: 'postgres', url: viaProxy.toString(), schema: db.schema }, invalidationChannel: `${db.channel}_f_${adapter}` },
+        adapter,
+      );
     });
     afterAll(async () => {
       proxy?.restore();

@@ -30,15 +30,20 @@ describeWithService('Redis pub/sub invalidation between two instances', 'REDIS_U
   const connectionName = `cors-test-${id}`;
   let a: INestApplication;
   let b: INestApplication;
-  const start = () =>
-    createApp({
-      imports: [CorsModule.forRoot({ invalidation: new RedisCorsInvalidation({ url: REDIS_URL, channel, redis: { connectionName } }) })],
-      controllers: [TenantController],
-    });
+  const start = (adapter: 'express' | 'fastify') =>
+    createApp(
+      {
+        imports: [CorsModule.forRoot({ invalidation: new RedisCorsInvalidation({ url: REDIS_URL, channel, redis: { connectionName } }) })],
+        controllers: [TenantController],
+      },
+      undefined,
+      adapter,
+    );
 
+  // A on Express, B on Fastify: one transport, two platforms.
   beforeAll(async () => {
-    a = await start();
-    b = await start();
+    a = await start('express');
+    b = await start('fastify');
   });
   afterAll(async () => {
     await a?.close();

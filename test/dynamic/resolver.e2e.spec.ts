@@ -3,7 +3,7 @@ import { Controller, Get, Injectable, LoggerService, Module } from '@nestjs/comm
 import { Test } from '@nestjs/testing';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Cors, CorsConfigError, CorsModule, CorsOriginResolver, CorsPolicyService } from '../../lib/index.js';
-import { createApp, http, preflight } from '../helpers.js';
+import { ADAPTERS, createApp as createAppOnExpress, createAppOn, http, initApp, preflight } from '../helpers.js';
 
 const A = 'https://a.example';
 const B = 'https://b.example';
@@ -45,13 +45,14 @@ class WithoutCookies {
   }
 }
 
-async function allowed(app: Awaited<ReturnType<typeof createApp>>, path: string, origin: string) {
+async function allowed(app: Awaited<ReturnType<typeof createAppOnExpress>>, path: string, origin: string) {
   const res = await http(app).get(path).set('Origin', origin);
   expect(res.status).toBe(200);
   return res.headers['access-control-allow-origin'] === origin;
 }
 
-describe('resolver origins through CorsModule', () => {
+describe.each(ADAPTERS)('resolver origins through CorsModule (%s)', (adapter) => {
+  const createApp = createAppOn(adapter);
   const build = (options: Parameters<typeof CorsModule.forRoot>[0] = {}) =>
     createApp({ imports: [CorsModule.forRoot(options)], controllers: [WithCookies, WithoutCookies], providers: [OriginStore, StoreOrigins] });
 
@@ -136,8 +137,7 @@ describe('resolver origins through CorsModule', () => {
       controllers: [WithCookies],
       providers: [OriginStore, StoreOrigins],
     }).compile();
-    const app = moduleRef.createNestApplication({ logger: capture });
-    await app.init();
+    const app = await initApp(moduleRef, adapter, { logger: capture });
     const store = app.get(OriginStore);
     try {
       store.mode = 'throw';

@@ -7,18 +7,22 @@ import { AppModule } from '../../sample/app.module.js';
 import { TenantOrigins } from '../../sample/tenant-origins.resolver.js';
 import type { SampleSettings } from '../../sample/sample.config.js';
 import { setupSwagger } from '../../sample/sample.http.js';
-import { http, preflight } from '../helpers.js';
+import { AdapterName, http, httpAdapterFor, preflight } from '../helpers.js';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 
 /** The sample as main.ts starts it (NestFactory: ServeStaticModule picks its loader from the adapter it is built with). */
-export async function startSample(settings: Partial<SampleSettings> & Pick<SampleSettings, 'database'>): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot({ adminToken: ADMIN_TOKEN, ...settings }), {
+export async function startSample(
+  settings: Partial<SampleSettings> & Pick<SampleSettings, 'database'>,
+  adapter: AdapterName = 'express',
+): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.forRoot({ adminToken: ADMIN_TOKEN, ...settings }), await httpAdapterFor(adapter), {
     logger: false,
     abortOnError: false,
   });
   setupSwagger(app);
   await app.init();
+  if (adapter === 'fastify') await (app.getHttpAdapter().getInstance() as { ready(): Promise<unknown> }).ready();
   return app;
 }
 
