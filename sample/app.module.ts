@@ -1,11 +1,12 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule } from '@nestjs/graphql';
+import { MercuriusDriver, MercuriusDriverConfig } from '@nestjs/mercurius';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { CorsModule, CorsModuleOptions } from '../lib/index.js';
 import { PostgresCorsInvalidation } from '../lib/postgres/index.js';
-import { ensureSqliteFolder, FRONTEND_ORIGIN, SampleSettings } from './sample.config.js';
+import { ensureSqliteFolder, FRONTEND_ORIGIN, SampleAdapter, SampleSettings } from './sample.config.js';
 import {
   AccountController,
   CachedController,
@@ -71,6 +72,26 @@ export function corsOptions(settings: SampleSettings): CorsModuleOptions {
   };
 }
 
+/**
+ * GraphQL at /graphql, schema-first, the same resolvers on both platforms: Apollo on Express, Mercurius on Fastify
+ * (Apollo on Fastify needs @as-integrations/fastify, which the sample does not install). Resolvers get Node's
+ * request and response either way.
+ */
+function graphqlModule(adapter: SampleAdapter): DynamicModule {
+  if (adapter === 'fastify') {
+    return GraphQLModule.forRoot<MercuriusDriverConfig>({
+      driver: MercuriusDriver,
+      typeDefs: TENANT_TYPE_DEFS,
+      context: (request: { raw: GraphqlContext['req'] }, reply: { raw: GraphqlContext['res'] }): GraphqlContext => ({ req: request.raw, res: reply.raw }),
+    });
+  }
+  return GraphQLModule.forRoot<ApolloDriverConfig>({
+    driver: ApolloDriver,
+    typeDefs: TENANT_TYPE_DEFS,
+    context: ({ req, res }: GraphqlContext): GraphqlContext => ({ req, res }),
+  });
+}
+
 /** `AppModule.forRoot(sampleSettingsFromEnv())` in main.ts; tests pass their own database and token. */
 @Module({})
 export class AppModule {
@@ -82,11 +103,7 @@ export class AppModule {
         TypeOrmModule.forRootAsync({ inject: [SAMPLE_SETTINGS], useFactory: typeOrmOptions }),
         TypeOrmModule.forFeature([TenantOrigin]),
         CorsModule.forRootAsync({ inject: [SAMPLE_SETTINGS], useFactory: corsOptions }),
-        GraphQLModule.forRoot<ApolloDriverConfig>({
-          driver: ApolloDriver,
-          typeDefs: TENANT_TYPE_DEFS,
-          context: ({ req, res }: GraphqlContext): GraphqlContext => ({ req, res }),
-        }),
+        graphqlModule(settings.adapter ?? 'express'),
         ServeStaticModule.forRoot({ rootPath: publicFolder(), serveRoot: '/static' }),
       ],
       controllers: [

@@ -39,8 +39,13 @@ export type SampleDatabase =
   /** PostgreSQL; `schema` (created if missing) lets tests share one database. */
   | { type: 'postgres'; url: string; schema?: string };
 
+/** The HTTP platform (ADAPTER=fastify); Express is the default. */
+export type SampleAdapter = 'express' | 'fastify';
+
 export interface SampleSettings {
   database: SampleDatabase;
+  /** Express (default) or Fastify: picks the GraphQL driver (Apollo or Mercurius); main.ts picks the Nest adapter. */
+  adapter?: SampleAdapter;
   /** Value the `x-admin-token` header must carry on /admin routes. */
   adminToken: string;
   /** LISTEN/NOTIFY channel for cache invalidation between replicas (PostgreSQL only). */
@@ -49,7 +54,10 @@ export interface SampleSettings {
   originCache?: OriginCacheOptions;
 }
 
-/** Settings from the environment: DATABASE_URL (postgres://…) or SQLITE_PATH (default sample/data/sample.sqlite), ADMIN_TOKEN. */
+/**
+ * Settings from the environment: DATABASE_URL (postgres://…) or SQLITE_PATH (default sample/data/sample.sqlite),
+ * ADMIN_TOKEN, ADAPTER (express or fastify).
+ */
 export function sampleSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): SampleSettings {
   const url = env.DATABASE_URL;
   let database: SampleDatabase;
@@ -58,7 +66,9 @@ export function sampleSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Sam
     if (url) throw new Error(`DATABASE_URL must start with postgres:// (got '${url.split(':')[0]}:…'); unset it for SQLite`);
     database = { type: 'sqlite', path: resolve(env.SQLITE_PATH ?? 'sample/data/sample.sqlite') };
   }
-  return { database, adminToken: env.ADMIN_TOKEN || DEFAULT_ADMIN_TOKEN };
+  const adapter = env.ADAPTER ?? 'express';
+  if (adapter !== 'express' && adapter !== 'fastify') throw new Error(`ADAPTER must be express or fastify (got '${adapter}')`);
+  return { database, adminToken: env.ADMIN_TOKEN || DEFAULT_ADMIN_TOKEN, adapter };
 }
 
 export function ensureSqliteFolder(path: string): void {

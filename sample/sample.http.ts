@@ -3,6 +3,8 @@
  * /api-yaml). GraphQL and the static files are modules (AppModule); their CORS policies are in `paths`.
  */
 import type { INestApplication } from '@nestjs/common';
+import type { AbstractHttpAdapter } from '@nestjs/core';
+import type { SampleAdapter } from './sample.config.js';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -15,6 +17,16 @@ export function setupSwagger(app: INestApplication): void {
     .setVersion('1')
     .build();
   SwaggerModule.setup('api', app, SwaggerModule.createDocument(app, config));
+}
+
+/** The Nest HTTP adapter for `NestFactory.create(module, adapter)`; each platform package is loaded only when used. */
+export async function httpAdapterFor(adapter: SampleAdapter): Promise<AbstractHttpAdapter> {
+  if (adapter === 'fastify') {
+    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+    return new FastifyAdapter() as unknown as AbstractHttpAdapter;
+  }
+  const { ExpressAdapter } = await import('@nestjs/platform-express');
+  return new ExpressAdapter();
 }
 
 /** sample/public, from the sources or from the compiled sample (.build/sample). */

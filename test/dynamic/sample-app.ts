@@ -16,7 +16,7 @@ export async function startSample(
   settings: Partial<SampleSettings> & Pick<SampleSettings, 'database'>,
   adapter: AdapterName = 'express',
 ): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot({ adminToken: ADMIN_TOKEN, ...settings }), await httpAdapterFor(adapter), {
+  const app = await NestFactory.create(AppModule.forRoot({ adminToken: ADMIN_TOKEN, ...settings, adapter }), await httpAdapterFor(adapter), {
     logger: false,
     abortOnError: false,
   });

@@ -5,14 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FRONTEND_ORIGIN } from '../../sample/sample.config.js';
 import { startSample } from '../dynamic/sample-app.js';
-import { corsHeaders, expectNoCors, http, preflight, varyOf } from '../helpers.js';
+import { ADAPTERS, corsHeaders, expectNoCors, http, preflight, varyOf } from '../helpers.js';
 
-describe('sample scenarios', () => {
+// On Fastify the sample's GraphQL is Mercurius instead of Apollo (sample/app.module.ts); everything else is the same app.
+describe.each(ADAPTERS)('sample scenarios (%s)', (adapter) => {
   let app: INestApplication;
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cors-sample-'));
-    app = await startSample({ database: { type: 'sqlite', path: join(dir, 'sample.sqlite') } });
+    app = await startSample({ database: { type: 'sqlite', path: join(dir, 'sample.sqlite') } }, adapter);
   });
   afterAll(async () => {
     await app.close();
