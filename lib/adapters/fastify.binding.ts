@@ -24,7 +24,7 @@ import { PREFLIGHT_REFUSED_STATUS, PREFLIGHT_VARY, PreflightOutcome } from '../c
 import type { CorsRouteIndex, RouteEntry, RouteIndexOptions } from '../core/cors-route-index.js';
 import { RouteGroup } from '../core/cors-route-index.js';
 import type { CorsHttpBinding, CorsRuntime } from './cors-http.binding.js';
-import { corsForActual, decidePreflightThen, pathname } from './cors-http.common.js';
+import { corsForActual, decidePreflightThen, pathname, setHeaders } from './cors-http.common.js';
 
 /** The parts of a Fastify request and reply the hook uses (no import: platform-fastify is optional). */
 interface FastifyRequestLike {
@@ -152,11 +152,13 @@ function routerRejects(instance: FastifyInstanceLike, method: string, url: strin
 
 const NOT_ROUTED: PreflightOutcome = { ok: false, status: PREFLIGHT_REFUSED_STATUS, reason: 'the router refuses this path' };
 
+/** Headers on Node's response, as for actual requests (so whatever inspects `res.getHeaders()` sees them); sent by Fastify. */
 function answerPreflight(reply: FastifyReplyLike, outcome: PreflightOutcome): void {
-  if (reply.sent || reply.raw.headersSent) return;
+  const res = reply.raw;
+  if (reply.sent || res.headersSent) return;
+  res.setHeader('Vary', PREFLIGHT_VARY);
+  if (outcome.ok) setHeaders(res, outcome.headers);
   reply.code(outcome.status);
-  reply.header('Vary', PREFLIGHT_VARY);
-  if (outcome.ok) for (const [name, value] of outcome.headers) reply.header(name, value);
   reply.send();
 }
 

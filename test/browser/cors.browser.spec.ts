@@ -29,7 +29,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cors, CorsModule } from '../../lib/index.js';
 import { createPlaygroundServer } from '../../sample/playground/playground.server.js';
-import { createApp } from '../helpers.js';
+import { ADAPTERS, createApp, setHeader } from '../helpers.js';
 import {
   browserAvailable,
   close,
@@ -290,11 +290,11 @@ function controllers(o: Origins) {
     /** Control: the same response reflecting the origin by hand, without Vary, to show what the browser does then. */
     @Get('without-vary')
     @Cors(false)
-    withoutVary(@Req() req: { headers: Record<string, string | undefined> }, @Res({ passthrough: true }) res: { setHeader(n: string, v: string): void }) {
+    withoutVary(@Req() req: { headers: Record<string, string | undefined> }, @Res({ passthrough: true }) res: unknown) {
       ran('cacheable-control');
-      res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '');
-      res.setHeader('Cache-Control', 'public, max-age=600');
-      res.setHeader('ETag', `"c${++version}"`);
+      setHeader(res, 'Access-Control-Allow-Origin', req.headers.origin ?? '');
+      setHeader(res, 'Cache-Control', 'public, max-age=600');
+      setHeader(res, 'ETag', `"c${++version}"`);
       return { version };
     }
   }
@@ -339,7 +339,7 @@ function expectBlocked(result: PageResult): void {
     await browser?.close();
   });
 
-  describe('CORS in Chromium (pages on one origin, the API on another)', () => {
+  describe.each(ADAPTERS)('CORS in Chromium (pages on one origin, the API on another) (%s)', (adapter) => {
     let app: INestApplication;
     let api: string;
     const log = new ServerLog();
@@ -351,7 +351,7 @@ function expectBlocked(result: PageResult): void {
       const [page, page2, other] = await Promise.all([startPageServer(), startPageServer(), startPageServer()]);
       pageServers.push(page.server, page2.server, other.server);
       Object.assign(o, { page: page.origin, page2: page2.origin, other: other.origin });
-      app = await createApp({ imports: [CorsModule.forRoot({})], controllers: controllers(o) });
+      app = await createApp({ imports: [CorsModule.forRoot({})], controllers: controllers(o) }, undefined, adapter);
       api = await listenApp(app, log);
     });
 
@@ -511,7 +511,8 @@ function expectBlocked(result: PageResult): void {
       expectReadable(result, 200);
       expect(result.headers['X-Request-Id']).toBe('req-2');
       expect(result.headers['X-Hidden']).toBe('visible-now');
-      expect(result.headers['ETag']).not.toBeNull();
+      // Express adds an ETag of its own (not safelisted, so readable only through '*'); Fastify sends none by default.
+      if (adapter === 'express') expect(result.headers['ETag']).not.toBeNull();
     });
 
     it('maxAge: 600 — the second identical request sends no preflight, even after the 5 s default', async () => {
@@ -609,7 +610,7 @@ function expectBlocked(result: PageResult): void {
     });
   });
 
-  describe('the sample playground (sample/playground)', () => {
+  describe.each(ADAPTERS)('the sample playground (sample/playground) (%s)', (adapter) => {
     let app: INestApplication | undefined;
     let playground: Server;
     let api = '';
@@ -627,7 +628,7 @@ function expectBlocked(result: PageResult): void {
       process.env.FRONTEND_ORIGIN = pageOrigin;
       const { startSample } = await import('../dynamic/sample-app.js');
       dir = mkdtempSync(join(tmpdir(), 'cors-playground-'));
-      app = await startSample({ database: { type: 'sqlite', path: join(dir, 'sample.sqlite') } });
+      app = await startSample({ database: { type: 'sqlite', path: join(dir, 'sample.sqlite') } }, adapter);
       api = await listenApp(app, log);
       context = await browser.newContext();
     });
