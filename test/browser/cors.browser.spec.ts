@@ -555,9 +555,10 @@ function expectBlocked(result: PageResult): void {
     });
 
     it('@Cors(false): a simple GET is unreadable and a preflighted POST never reaches the handler', async () => {
+      const getsBefore = runsOf('webhook-get');
       const page = await pageAt(o.page);
       expectBlocked(await pageFetch(page, `${api}/webhook`));
-      expect(runsOf('webhook-get')).toBe(1);
+      expect(runsOf('webhook-get')).toBe(getsBefore + 1);
       expectBlocked(
         await pageFetch(page, `${api}/webhook`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }),
       );
@@ -610,35 +611,43 @@ function expectBlocked(result: PageResult): void {
     });
   });
 
+  // One playground page server for both adapters: the sample reads FRONTEND_ORIGIN once, when its modules load.
+  let playground: Server | undefined;
+  let pageOrigin: string;
+  let playgroundApi = '';
+  let savedFrontend: string | undefined;
+  afterAll(async () => {
+    if (playground) await close(playground);
+    if (savedFrontend === undefined) delete process.env.FRONTEND_ORIGIN;
+    else process.env.FRONTEND_ORIGIN = savedFrontend;
+  });
+
   describe.each(ADAPTERS)('the sample playground (sample/playground) (%s)', (adapter) => {
     let app: INestApplication | undefined;
-    let playground: Server;
     let api = '';
-    let pageOrigin: string;
     let dir: string;
     const log = new ServerLog();
     let context: BrowserContext;
-    let savedFrontend: string | undefined;
 
     beforeAll(async () => {
       // The playground's origin must be known before the sample's modules read FRONTEND_ORIGIN.
-      playground = createPlaygroundServer(() => api);
-      pageOrigin = `http://localhost:${await listen(playground)}`;
-      savedFrontend = process.env.FRONTEND_ORIGIN;
-      process.env.FRONTEND_ORIGIN = pageOrigin;
+      if (playground === undefined) {
+        playground = createPlaygroundServer(() => playgroundApi);
+        pageOrigin = `http://localhost:${await listen(playground)}`;
+        savedFrontend = process.env.FRONTEND_ORIGIN;
+        process.env.FRONTEND_ORIGIN = pageOrigin;
+      }
       const { startSample } = await import('../dynamic/sample-app.js');
       dir = mkdtempSync(join(tmpdir(), 'cors-playground-'));
       app = await startSample({ database: { type: 'sqlite', path: join(dir, 'sample.sqlite') } }, adapter);
       api = await listenApp(app, log);
+      playgroundApi = api;
       context = await browser.newContext();
     });
 
     afterAll(async () => {
       await context?.close();
       await app?.close();
-      await close(playground);
-      if (savedFrontend === undefined) delete process.env.FRONTEND_ORIGIN;
-      else process.env.FRONTEND_ORIGIN = savedFrontend;
       rmSync(dir, { recursive: true, force: true });
     });
 
