@@ -4,6 +4,7 @@
  */
 import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Body, Controller, DynamicModule, Get, INestApplication, Injectable, Module, Param, Put, Type } from '@nestjs/common';
@@ -26,9 +27,29 @@ export const CONFIGS = {
   large: '10,000 origins + 100 wildcard patterns',
   resolver: "the sample's CorsOriginResolver (TypeORM, SQLite), cache warm",
   'resolver-plain': "the sample's table, one lookup per origin (a resolver without allOrigins())",
+  floor: 'hand-written app.handle wrapper: the same preflight answer, no route lookup (reference)',
+  fbase: 'Fastify: no CORS at all',
+  fnest: 'Fastify: app.enableCors({ origin: [...] }) (@fastify/cors)',
+  fdefaults: 'Fastify: CorsModule.forRoot defaults only',
+  fmerged: 'Fastify: @Cors on route + controller + module, 100 routes',
 } as const;
 export type ConfigId = keyof typeof CONFIGS;
-export const CONFIG_NUMBER: Record<ConfigId, number> = { base: 1, nest: 2, defaults: 3, merged: 4, large: 5, resolver: 6, 'resolver-plain': 7 };
+export const CONFIG_NUMBER: Record<ConfigId, string> = {
+  base: '1',
+  nest: '2',
+  defaults: '3',
+  merged: '4',
+  large: '5',
+  resolver: '6',
+  'resolver-plain': '7',
+  floor: '3f',
+  fbase: 'F1',
+  fnest: 'F2',
+  fdefaults: 'F3',
+  fmerged: 'F4',
+};
+/** The configurations on Fastify, and the configuration each one is on Express. */
+export const ON_FASTIFY: Partial<Record<ConfigId, ConfigId>> = { fbase: 'base', fnest: 'nest', fdefaults: 'defaults', fmerged: 'merged' };
 
 /** What the store was asked (configurations 6 and 7), read by the flood benchmark over IPC. */
 export const storeStats = { queries: 0, inFlight: 0, maxInFlight: 0 };
@@ -155,9 +176,46 @@ function appModule(config: ConfigId): Type {
   return BenchAppModule;
 }
 
+/**
+ * The preflight floor on Express: what a hand-written wrapper of `app.handle` costs when it answers this route's
+ * preflight with exactly the headers the library sends (configuration 3), checking the origin in a Set and
+ * nothing else (no route lookup, no policy). Everything else goes to the app unchanged.
+ */
+function installPreflightFloor(app: INestApplication): void {
+  const express = app.getHttpAdapter().getInstance() as { handle: (req: IncomingMessage, res: ServerResponse, next?: unknown) => void };
+  const handle = express.handle;
+  const allowed = new Set(SMALL_LIST);
+  express.handle = function floor(req: IncomingMessage, res: ServerResponse, next?: unknown) {
+    const h = req.headers;
+    const origin = h.origin;
+    if (req.method === 'OPTIONS' && origin !== undefined && h['access-control-request-method'] !== undefined && req.url === ROUTE) {
+      res.statusCode = allowed.has(origin) ? 204 : 403;
+      res.setHeader('X-Powered-By', 'Express');
+      res.setHeader('Vary', 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
+      if (res.statusCode === 204) {
+        res.setHeader('Access-Control-Allow-Origin', origin);
+        res.setHeader('Access-Control-Allow-Methods', 'GET, PUT');
+        const requested = h['access-control-request-headers'];
+        if (requested) res.setHeader('Access-Control-Allow-Headers', requested.split(',').map((s) => s.trim().toLowerCase()).join(', '));
+      }
+      res.setHeader('Content-Length', '0');
+      res.end();
+      return;
+    }
+    handle.call(this, req, res, next);
+  };
+}
+
 export async function createBenchApp(config: ConfigId): Promise<INestApplication> {
-  const app = await NestFactory.create(appModule(config), { logger: false });
-  if (config === 'nest') app.enableCors({ origin: SMALL_LIST });
+  const onFastify = ON_FASTIFY[config];
+  const module = appModule(onFastify ?? config);
+  let app: INestApplication;
+  if (onFastify) {
+    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+    app = await NestFactory.create(module, new FastifyAdapter() as never, { logger: false });
+  } else app = await NestFactory.create(module, { logger: false });
+  if (config === 'nest' || config === 'fnest') app.enableCors({ origin: SMALL_LIST });
+  if (config === 'floor') installPreflightFloor(app);
   if (config === 'resolver' || config === 'resolver-plain') {
     await app.init();
     await seed(app);

@@ -4,7 +4,7 @@
  * alike. Two processes per configuration, alternated over the rounds; an A-vs-A pair shows the noise floor.
  */
 import { request } from 'node:http';
-import { ALLOWED_ORIGIN, CONFIG_NUMBER, CONFIGS, ConfigId, REFUSED_ORIGIN, ROUTE } from './bench-apps.js';
+import { ALLOWED_ORIGIN, CONFIG_NUMBER, CONFIGS, ConfigId, ON_FASTIFY, REFUSED_ORIGIN, ROUTE } from './bench-apps.js';
 import { BenchLoader, BenchServer } from './bench-processes.js';
 import type { LoadResult } from './bench-loader.js';
 
@@ -68,9 +68,20 @@ const REPLICAS = 2;
 export function pairsFor(configs: readonly ConfigId[]): PairSpec[] {
   const pairs: PairSpec[] = [{ a: 'base', b: 'base', scenario: 'allowed' }];
   for (const c of configs) {
-    if (c === 'base') continue;
-    for (const scenario of Object.keys(SCENARIOS) as ScenarioId[]) pairs.push({ a: 'base', b: c, scenario });
+    if (c === 'base' || c === 'fbase' || c === 'floor') continue;
+    // Each platform against itself without CORS: Fastify's configurations against F1.
+    const reference: ConfigId = ON_FASTIFY[c] ? 'fbase' : 'base';
+    for (const scenario of Object.keys(SCENARIOS) as ScenarioId[]) pairs.push({ a: reference, b: c, scenario });
   }
+  if (configs.includes('fbase')) pairs.push({ a: 'base', b: 'fbase', scenario: 'allowed' }); // the two platforms bare
+  // The library against what a Fastify user would use instead, for every request.
+  for (const lib of ['fdefaults', 'fmerged'] as const) {
+    if (configs.includes('fnest') && configs.includes(lib)) {
+      for (const scenario of Object.keys(SCENARIOS) as ScenarioId[]) pairs.push({ a: 'fnest', b: lib, scenario });
+    }
+  }
+  // The Express preflight against the hand-written floor.
+  if (configs.includes('floor') && configs.includes('defaults')) pairs.push({ a: 'floor', b: 'defaults', scenario: 'preflight' });
   // The goals that compare two CORS layers directly.
   if (configs.includes('nest') && configs.includes('defaults')) pairs.push({ a: 'nest', b: 'defaults', scenario: 'preflight' });
   if (configs.includes('nest') && configs.includes('merged')) pairs.push({ a: 'nest', b: 'merged', scenario: 'preflight' });
@@ -96,8 +107,8 @@ async function check(server: BenchServer, scenario: ScenarioId): Promise<CheckRe
   const acao = (res.headers['access-control-allow-origin'] as string | undefined) ?? null;
   let expected: string;
   let ok: boolean;
-  if (server.config === 'base') {
-    expected = scenario === 'preflight' ? '404, no CORS headers' : '200, no CORS headers';
+  if (server.config === 'base' || server.config === 'fbase' || (server.config === 'floor' && scenario !== 'preflight')) {
+    expected = scenario === 'preflight' ? '404, no CORS headers' : '200, no CORS headers'; // the floor: GET untouched
     ok = res.status === (scenario === 'preflight' ? 404 : 200) && acao === null;
   } else if (scenario === 'refused') {
     expected = '200 without Access-Control-Allow-Origin';
@@ -125,6 +136,7 @@ function side(config: ConfigId, rounds: SideStats['rounds']): SideStats {
 
 export async function runHttpBench(opts: HttpBenchOptions): Promise<{ pairs: PairResult[]; checks: CheckResult[] }> {
   const configs: ConfigId[] = ['base', ...opts.configs.filter((c) => c !== 'base')];
+  if (configs.some((c) => ON_FASTIFY[c]) && !configs.includes('fbase')) configs.push('fbase');
   const pairs = pairsFor(configs);
   opts.log(`starting ${configs.length * REPLICAS} servers (${configs.join(', ')}) and 2 load generators`);
   const servers = new Map<ConfigId, BenchServer[]>();

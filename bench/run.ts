@@ -3,7 +3,8 @@
  * stdout, bench/results/latest.json (for tracking) and bench/results/latest.md (for docs/benchmarks.md).
  *
  * Environment: BENCH_ROUNDS (4; a multiple of 4 balances the processes), BENCH_SECONDS (1.75 per pair and round), BENCH_WARMUP (0.5),
- * BENCH_CONNECTIONS (10), BENCH_SETTLE_MS (300, pause before each pair), BENCH_ONLY (engine,hook,memory,http,gateway), BENCH_CONFIGS (nest,defaults,merged,large,resolver),
+ * BENCH_CONNECTIONS (10), BENCH_SETTLE_MS (300, pause before each pair), BENCH_ONLY (engine,hook,memory,http,gateway),
+ * BENCH_CONFIGS (nest,defaults,merged,large,resolver,floor,fnest,fdefaults,fmerged),
  * BENCH_OUT (a results folder; default bench/results).
  */
 import { execFileSync } from 'node:child_process';
@@ -22,7 +23,7 @@ import { CACHE_MAX, MemoryResult, runMemoryBench } from './memory.bench.js';
 const env = process.env;
 const num = (name: string, fallback: number) => (env[name] !== undefined && env[name] !== '' ? Number(env[name]) : fallback);
 const ONLY = new Set((env.BENCH_ONLY ?? 'engine,hook,memory,http,gateway').split(',').map((s) => s.trim()));
-const CONFIG_IDS = (env.BENCH_CONFIGS ?? 'nest,defaults,merged,large,resolver').split(',').map((s) => s.trim()) as ConfigId[];
+const CONFIG_IDS = (env.BENCH_CONFIGS ?? 'nest,defaults,merged,large,resolver,floor,fnest,fdefaults,fmerged').split(',').map((s) => s.trim()) as ConfigId[];
 for (const c of CONFIG_IDS) if (!(c in CONFIGS)) throw new Error(`BENCH_CONFIGS: unknown '${c}' (${Object.keys(CONFIGS).join(', ')})`);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = env.BENCH_OUT ?? join(ROOT, 'bench', 'results');
@@ -119,6 +120,14 @@ function goals(pairs: PairResult[], memory: MemoryResult[]): Goal[] {
   ratioGoal('3 preflight vs 2 (enableCors)', find('nest', 'defaults', 'preflight'), 1.0);
   ratioGoal('4 preflight vs 2 (enableCors)', find('nest', 'merged', 'preflight'), 1.0);
   ratioGoal('5 (10,000 origins) GET allowed vs 3', find('defaults', 'large', 'allowed'), 0.95);
+  ratioGoal('3 preflight vs 3f (hand-written app.handle floor)', find('floor', 'defaults', 'preflight'), 0.95);
+  for (const lib of ['fdefaults', 'fmerged'] as const) {
+    const n = CONFIG_NUMBER[lib];
+    ratioGoal(`${n} GET allowed vs F2 (@fastify/cors)`, find('fnest', lib, 'allowed'), 0.98);
+    ratioGoal(`${n} GET refused vs F2 (@fastify/cors)`, find('fnest', lib, 'refused'), 0.98);
+    ratioGoal(`${n} GET allowed vs F1 (no CORS)`, find('fbase', lib, 'allowed'), 0.95);
+    ratioGoal(`${n} preflight vs F2 (@fastify/cors)`, find('fnest', lib, 'preflight'), 1.0);
+  }
   for (const m of memory) out.push({ goal: `heap growth < 20 MB: ${m.name}`, measured: `${f1(m.growthMB)} MB`, met: m.growthMB < 20 });
   return out;
 }
