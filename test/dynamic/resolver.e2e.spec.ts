@@ -186,7 +186,8 @@ describe.each(ADAPTERS)('resolver origins through CorsModule (%s)', (adapter) =>
   });
 });
 
-describe('a flood of unknown origins against a resolver route', () => {
+describe.each(ADAPTERS)('a flood of unknown origins against a resolver route (%s)', (adapter) => {
+  const createApp = createAppOn(adapter);
   /** A store that answers after `delay` ms and records how many lookups ran at once. */
   @Injectable()
   class SlowStore {
@@ -248,7 +249,8 @@ describe('a flood of unknown origins against a resolver route', () => {
   });
 });
 
-describe('a resolver that lists its origins (allOrigins)', () => {
+describe.each(ADAPTERS)('a resolver that lists its origins (allOrigins) (%s)', (adapter) => {
+  const createApp = createAppOn(adapter);
   @Injectable()
   class ListStore {
     readonly allowed = new Set<string>([A]);
