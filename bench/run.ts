@@ -16,7 +16,7 @@ import { CONFIG_NUMBER, CONFIGS, ConfigId } from './bench-apps.js';
 import { PINNING, stopAll } from './bench-processes.js';
 import { EngineResult, runEngineBench } from './engine.bench.js';
 import { GatewayResult, runGatewayBench } from './gateway.bench.js';
-import { HookResult, runHookBench } from './hook.bench.js';
+import { runHookBench } from './hook.bench.js';
 import { PairResult, runHttpBench, SCENARIOS, CheckResult } from './http.bench.js';
 import { CACHE_MAX, MemoryResult, runMemoryBench } from './memory.bench.js';
 
@@ -58,13 +58,17 @@ function machine() {
   let cpuModel = 'unknown';
   try {
     cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpuModel;
-  } catch {}
+  } catch {
+    // not Linux: the model stays unknown
+  }
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib', 'bench', ':!bench/results'], { cwd: ROOT, encoding: 'utf8' }).trim();
     if (dirty) commit += '+changes';
-  } catch {}
+  } catch {
+    // not a git checkout: the commit stays unknown
+  }
   return {
     nproc: availableParallelism(),
     cpuModel,

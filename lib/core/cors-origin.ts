@@ -94,6 +94,7 @@ export function parseOriginPattern(input: string): OriginParse {
   if (name.includes('*')) {
     return { ok: false, reason: "only a leading '*.' label ('https://*.example.com') or a ':*' port is supported" };
   }
+  // eslint-disable-next-line no-control-regex -- the class is everything outside ASCII, control characters included
   if (/[^\x00-\x7f]/.test(name)) {
     return { ok: false, reason: "browsers send internationalized hosts in punycode: write the 'xn--' form" };
   }

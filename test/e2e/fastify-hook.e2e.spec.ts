@@ -2,7 +2,7 @@
  * Fastify only: where the hook runs (the adapter's request-hook slot, shared with the user), and route matching that
  * follows the app's router options. Every behaviour shared with Express runs on both adapters in the other specs.
  */
-import { Controller, Get, INestApplication, Param, Put } from '@nestjs/common';
+import { Controller, Get, Param, Put } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Cors, CorsModule } from '../../lib/index.js';

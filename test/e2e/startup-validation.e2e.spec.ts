@@ -1,5 +1,5 @@
 /** Behaviour 4: a policy that would not work or would leak stops bootstrap with one CorsConfigError listing every problem. */
-import { Controller, Get, Injectable, Module, Post, Put, VersioningType, Version, Header } from '@nestjs/common';
+import { Controller, Get, Injectable, Module, Post, Put, VersioningType, Version } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Cors, CorsConfigError, CorsModule, CorsOriginResolver } from '../../lib/index.js';
 import { ADAPTERS, AdapterName, createApp, createAppOn } from '../helpers.js';
