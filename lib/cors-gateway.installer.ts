@@ -117,6 +117,8 @@ export class CorsGatewayInstaller implements OnModuleInit, OnModuleDestroy {
     if (problems.length > 0) throw new CorsConfigError(problems);
 
     const routes: CorsGatewayRoute[] = [];
+    // One line per gateway at the startup report's level (`report: false`: none); the warnings always.
+    const level = this.options?.report ?? 'log';
     const log = (level: 'log' | 'warn', message: string) => this.logger[level](message);
     for (const [unit, { binding, entries }] of units) {
       binding.install(unit, entries, log);
@@ -131,8 +133,8 @@ export class CorsGatewayInstaller implements OnModuleInit, OnModuleDestroy {
           policy: entry.source,
         });
       }
-      if (entries.length > 1 && binding.transport === 'socket.io') {
-        this.logger.log(
+      if (entries.length > 1 && binding.transport === 'socket.io' && level !== false) {
+        this.logger[level](
           `${entries.map((e) => e.gateway).join(', ')} share one Socket.IO server: its handshake admits the origins of any of them, and each namespace admits only its own gateway's`,
         );
       }
@@ -140,7 +142,7 @@ export class CorsGatewayInstaller implements OnModuleInit, OnModuleDestroy {
     this.policies.registerGateways(routes);
     for (const route of routes) {
       const { line, warning } = describeGateway(route);
-      this.logger.log(`gateway ${line}`);
+      if (level !== false) this.logger[level](`gateway ${line}`);
       if (warning) this.logger.warn(warning);
     }
     for (const name of unbound) {

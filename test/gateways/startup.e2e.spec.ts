@@ -1,0 +1,67 @@
+/** What a gateway's policy looks like at startup: one line each (at the report's level), warnings that always show. */
+import { LoggerService } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { WebSocketGateway } from '@nestjs/websockets';
+import { Cors, CorsModule } from '../../lib/index.js';
+
+type Line = { level: string; message: string; context?: string };
+
+function captureLogger(): LoggerService & { lines: Line[] } {
+  const lines: Line[] = [];
+  const record = (level: string) => (message: unknown, ...rest: unknown[]) => {
+    lines.push({ level, message: String(message), context: rest.length ? String(rest[rest.length - 1]) : undefined });
+  };
+  return { lines, log: record('log'), error: record('error'), warn: record('warn'), debug: record('debug'), verbose: record('verbose'), fatal: record('fatal') };
+}
+
+@WebSocketGateway({ namespace: 'open' })
+@Cors(false)
+class OpenGateway {}
+
+@WebSocketGateway({ namespace: 'star' })
+@Cors({ origin: '*' })
+class StarGateway {}
+
+@WebSocketGateway({ namespace: 'feed' })
+@Cors({ origin: ['https://app.example.com'], credentials: true })
+class FeedGateway {}
+
+@WebSocketGateway()
+class PlainGateway {}
+
+async function boot(report?: false | 'debug') {
+  const logger = captureLogger();
+  const moduleRef = await Test.createTestingModule({
+    imports: [CorsModule.forRoot(report === undefined ? {} : { report })],
+    providers: [OpenGateway, StarGateway, FeedGateway, PlainGateway],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger });
+  await app.init();
+  await app.close();
+  return logger.lines.filter((l) => l.context === 'CorsModule');
+}
+
+describe('gateways at startup', () => {
+  it('one line per gateway with its policy; warnings for no check and for any origin', async () => {
+    const lines = await boot();
+    const messages = lines.map((l) => `${l.level}: ${l.message}`);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'log: gateway FeedGateway (socket.io /socket.io/ namespace /feed): origins [\'https://app.example.com\'], credentials',
+        'log: gateway PlainGateway (socket.io /socket.io/): same origin only (no origins configured: add @Cors({ origin }) to admit other sites)',
+        expect.stringMatching(/^warn: OpenGateway .* has no origin check \(@Cors\(false\)\): any site's pages can open it with your users' cookies/),
+        expect.stringMatching(/^warn: StarGateway .* admits any origin \('\*'\): browsers send cookies with every WebSocket handshake/),
+        expect.stringMatching(/^log: OpenGateway, StarGateway, FeedGateway, PlainGateway share one Socket.IO server/),
+      ]),
+    );
+    expect(lines.filter((l) => l.level === 'warn')).toHaveLength(2);
+  });
+
+  it("report: false drops the lines, never the warnings; 'debug' moves them", async () => {
+    const off = await boot(false);
+    expect(off.filter((l) => l.message.startsWith('gateway '))).toEqual([]);
+    expect(off.filter((l) => l.level === 'warn')).toHaveLength(2);
+    const debug = await boot('debug');
+    expect(debug.filter((l) => l.message.startsWith('gateway ')).map((l) => l.level)).toEqual(['debug', 'debug', 'debug', 'debug']);
+  });
+});
