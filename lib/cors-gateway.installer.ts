@@ -103,6 +103,8 @@ export class CorsGatewayInstaller implements OnModuleInit, OnModuleDestroy {
       problems.push(...found);
       if (!gateway) continue;
       const server = serverOf(instance());
+      // Not connected (an application context without HTTP, `createApplicationContext`): no handshake to check.
+      if (server === null) continue;
       const binding = server && typeof server === 'object' ? BINDINGS.find((b) => b.owns(server)) : undefined;
       if (!binding) {
         unbound.push(name);

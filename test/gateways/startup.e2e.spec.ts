@@ -1,7 +1,8 @@
 /** What a gateway's policy looks like at startup: one line each (at the report's level), warnings that always show. */
 import { LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { WebSocketGateway } from '@nestjs/websockets';
+import { AbstractWsAdapter, WebSocketGateway } from '@nestjs/websockets';
+import { EventEmitter } from 'node:events';
 import { Cors, CorsModule } from '../../lib/index.js';
 
 type Line = { level: string; message: string; context?: string };
@@ -65,3 +66,35 @@ describe('gateways at startup', () => {
     expect(debug.filter((l) => l.message.startsWith('gateway ')).map((l) => l.level)).toEqual(['debug', 'debug', 'debug', 'debug']);
   });
 });
+
+/** A WebSocket platform the library has no binding for. */
+class CustomAdapter extends AbstractWsAdapter {
+  create() {
+    return new EventEmitter();
+  }
+  bindMessageHandlers() {}
+}
+
+describe('gateways the library cannot check', () => {
+  it('a custom WebSocket adapter: a warning that the origin is NOT checked', async () => {
+    const logger = captureLogger();
+    const moduleRef = await Test.createTestingModule({ imports: [CorsModule.forRoot()], providers: [PlainGateway] }).compile();
+    const app = moduleRef.createNestApplication({ logger });
+    app.useWebSocketAdapter(new CustomAdapter(app));
+    await app.init();
+    await app.close();
+    expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual([
+      expect.stringContaining('PlainGateway: its server is neither Socket.IO nor ws (a custom WebSocket adapter?), so its origin is NOT checked'),
+    ]);
+  });
+
+  it('an application context (no server, no handshake): nothing to check, no warning', async () => {
+    const logger = captureLogger();
+    const moduleRef = await Test.createTestingModule({ imports: [CorsModule.forRoot()], providers: [PlainGateway] }).compile();
+    moduleRef.useLogger(logger);
+    await moduleRef.init();
+    await moduleRef.close();
+    expect(logger.lines.filter((l) => l.level === 'warn')).toEqual([]);
+  });
+});
+
