@@ -197,7 +197,8 @@ async function main(): Promise<void> {
   const hook = ONLY.has('hook') ? runHookBench(log) : [];
   const memory = ONLY.has('memory') ? await runMemoryBench(log) : [];
   const http = ONLY.has('http') ? await runHttpBench({ ...opts, configs: CONFIG_IDS, log }) : { pairs: [], checks: [] };
-  const gateway = ONLY.has('gateway') ? await runGatewayBench(log, { rounds: Math.max(1, Math.round(opts.rounds * 0.75)), seconds: opts.seconds, connections: opts.connections }) : [];
+  const gatewayRounds = Math.max(1, Math.round(opts.rounds * 0.75));
+  const gateway = ONLY.has('gateway') ? await runGatewayBench(log, { rounds: gatewayRounds, seconds: opts.seconds, connections: opts.connections }) : [];
   const load1After = loadavg()[0];
   const seconds = (Date.now() - started) / 1000;
   const goalList = goals(http.pairs, memory);
@@ -230,7 +231,7 @@ async function main(): Promise<void> {
       : []),
     ...(gateway.length
       ? [
-          '**WebSocket gateways** (handshakes per second, each on a new connection, ' + opts.connections + ' in flight; server in its own process; median over rounds; `none` = no CorsModule):',
+          `**WebSocket gateways** (handshakes per second, each on a new connection, ${opts.connections} in flight, ${opts.seconds} s per case; server in its own process; median over ${gatewayRounds} rounds; "no origin check" = no CorsModule):`,
           '',
           gatewayTable(gateway),
           '',
