@@ -99,17 +99,34 @@ interface DynamicRoute<T> {
   test: MatchFunction<object>;
 }
 
+/** Dynamic routes whose pattern does not start with a static segment: tested for every path. */
+const ANY_FIRST_SEGMENT = '';
+
 export class CorsRouteIndex<T = unknown> {
   private readonly staticGroups = new Map<string, RouteGroup<T>>();
   private readonly dynamic: DynamicRoute<T>[] = [];
+  /**
+   * The dynamic routes' positions in `dynamic`, by the first segment of their pattern when it is static
+   * ("/cats/:id" → "cats"), the others under ANY_FIRST_SEGMENT: a lookup tests only the routes that can match, so
+   * its cost does not grow with the number of routes under other first segments.
+   */
+  private readonly dynamicByFirstSegment = new Map<string, number[]>();
   private readonly dynamicGroups = new Map<string, RouteGroup<T>>();
   private readonly order: Map<RouteEntry<T>, number>;
+  /** Some entry is a path policy (`paths` in the module options). */
+  readonly hasPathPolicies: boolean;
+  /**
+   * Static paths a static path policy names ('/graphql'), normalized: what is mounted there serves them, so a
+   * parametric or wildcard controller route that merely also matches ("@Post(':slug')") does not decide them.
+   */
+  private readonly claimed = new Set<string>();
 
   constructor(
     readonly entries: readonly RouteEntry<T>[],
     private readonly options: RouteIndexOptions,
   ) {
     this.order = new Map(entries.map((e, i) => [e, i]));
+    this.hasPathPolicies = entries.some((e) => e.pathPolicy === true);
     const staticEntries = new Map<string, RouteEntry<T>[]>();
     for (const entry of entries) {
       if (isStaticPath(entry.path)) {
@@ -117,10 +134,16 @@ export class CorsRouteIndex<T = unknown> {
         const list = staticEntries.get(key) ?? [];
         list.push(entry);
         staticEntries.set(key, list);
+        if (entry.pathPolicy === true) this.claimed.add(key);
       } else {
+        const pattern = options.toPattern && !entry.pathPolicy ? options.toPattern(entry.path) : entry.path;
+        const first = this.firstSegment(pattern, true);
+        const bucket = this.dynamicByFirstSegment.get(first) ?? [];
+        bucket.push(this.dynamic.length);
+        this.dynamicByFirstSegment.set(first, bucket);
         this.dynamic.push({
           entry,
-          test: match(options.toPattern && !entry.pathPolicy ? options.toPattern(entry.path) : entry.path, {
+          test: match(pattern, {
             decode: false,
             end: true,
             sensitive: options.caseSensitive,
@@ -131,11 +154,28 @@ export class CorsRouteIndex<T = unknown> {
     }
     // A static path can also be served by a parameterized route registered around it ("/cats/:id" serves PUT
     // /cats/special when only GET /cats/special exists): its group holds both, in registration order.
+    // A path a static path policy claims is the exception: what is mounted there (Apollo at '/graphql') serves it,
+    // so its group is the controller routes with that very path, then the path policies in the order written; a
+    // parametric or wildcard controller route ("@Post(':slug')") is left out (the more specific pattern wins).
     for (const [key, list] of staticEntries) {
       const samePath = list[0].path;
       const dynamicMatches = this.dynamic.filter((d) => d.test(samePath) !== false).map((d) => d.entry);
-      this.staticGroups.set(key, new RouteGroup(this.inOrder([...list, ...dynamicMatches]), options.headFromGet !== false));
+      const members = this.claimed.has(key)
+        ? [...this.inOrder(list.filter((e) => !e.pathPolicy)), ...this.inOrder([...list, ...dynamicMatches].filter((e) => e.pathPolicy === true))]
+        : this.inOrder([...list, ...dynamicMatches]);
+      this.staticGroups.set(key, new RouteGroup(members, options.headFromGet !== false));
     }
+  }
+
+  /**
+   * The group of a path a static path policy claims ('/graphql'), or null: for a router that has already chosen a
+   * route (Fastify), to tell whether that choice is overridden. One Map lookup, none when there are no path policies.
+   */
+  claimedGroup(pathname: string): RouteGroup<T> | null {
+    if (this.claimed.size === 0) return null;
+    if (this.options.ignoreDuplicateSlashes && pathname.includes('//')) pathname = pathname.replace(/\/{2,}/g, '/');
+    const key = this.normalize(pathname);
+    return this.claimed.has(key) ? (this.staticGroups.get(key) ?? null) : null;
   }
 
   /** The routes serving `pathname` (the raw, still percent-encoded path), or null when none does. */
@@ -144,8 +184,18 @@ export class CorsRouteIndex<T = unknown> {
     const group = this.staticGroups.get(this.normalize(pathname));
     if (group !== undefined) return group;
     if (this.dynamic.length === 0) return null;
+    const bucket = this.dynamicByFirstSegment.get(this.firstSegment(pathname, false));
+    const any = this.dynamicByFirstSegment.get(ANY_FIRST_SEGMENT);
     let key = '';
-    for (let i = 0; i < this.dynamic.length; i++) if (this.dynamic[i].test(pathname) !== false) key += `${i},`;
+    // Both lists are in index order; merged, the key lists positions in that order.
+    let b = 0;
+    let a = 0;
+    const bl = bucket?.length ?? 0;
+    const al = any?.length ?? 0;
+    while (b < bl || a < al) {
+      const i = a >= al || (b < bl && bucket![b] < any![a]) ? bucket![b++] : any![a++];
+      if (this.dynamic[i].test(pathname) !== false) key += `${i},`;
+    }
     if (key === '') return null;
     let cached = this.dynamicGroups.get(key);
     if (cached === undefined) {
@@ -156,6 +206,18 @@ export class CorsRouteIndex<T = unknown> {
       if (this.dynamicGroups.size < MAX_CACHED_GROUPS) this.dynamicGroups.set(key, cached);
     }
     return cached;
+  }
+
+  /**
+   * The first segment of a path, normalized as the index compares it. For a pattern: ANY_FIRST_SEGMENT unless that
+   * segment is plain text (no parameter, wildcard, optional part or escape) and the pattern goes on after it.
+   */
+  private firstSegment(path: string, pattern: boolean): string {
+    const end = path.indexOf('/', 1);
+    const segment = end === -1 ? path.slice(1) : path.slice(1, end);
+    if (pattern && (end === -1 || !isStaticPath(segment) || segment === '')) return ANY_FIRST_SEGMENT;
+    if (!pattern && segment === '') return '\0'; // "/" or "//…": only the patterns of the ANY bucket can match
+    return this.options.caseSensitive ? segment : segment.toLowerCase();
   }
 
   private inOrder(list: RouteEntry<T>[]): RouteEntry<T>[] {
