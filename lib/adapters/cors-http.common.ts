@@ -78,16 +78,48 @@ export function pathname(url: string | undefined): string {
 /** What a preflight gets when deciding it failed (a throwing resolver, a bug of ours): refused, never a 500. */
 export const REFUSED: PreflightOutcome = { ok: false, status: PREFLIGHT_REFUSED_STATUS, reason: 'error' };
 
-/** Decides a preflight and hands the outcome to `answer`, at once or when an async origin decision is in. */
-export function decidePreflightThen(group: RouteGroup, req: PreflightRequest, answer: (outcome: PreflightOutcome) => void): void {
+/**
+ * What runs once an async origin decision is in. A throw there would become an unhandled rejection (which ends a
+ * Node process): the app's own error (from `proceed`) is thrown again outside the promise, where it surfaces as it
+ * would have had the decision been synchronous; ours (answering, setting headers) ends in `fallback`.
+ */
+function settle(step: () => void, fallback?: () => void): void {
+  try {
+    step();
+  } catch (error) {
+    if (fallback === undefined) {
+      queueMicrotask(() => {
+        throw error;
+      });
+      return;
+    }
+    settle(fallback);
+  }
+}
+
+/**
+ * Decides a preflight and hands the outcome to `answer`, at once or when an async origin decision is in. When
+ * answering fails after an async decision (a bug of ours), `fallback` lets the app answer instead, as a synchronous
+ * failure does (the bindings catch it and pass the request on).
+ */
+export function decidePreflightThen(
+  group: RouteGroup,
+  req: PreflightRequest,
+  answer: (outcome: PreflightOutcome) => void,
+  fallback?: () => void,
+): void {
   let outcome: PreflightOutcome | Promise<PreflightOutcome>;
   try {
     outcome = decidePreflight(group, req);
   } catch {
     outcome = REFUSED;
   }
-  if ('then' in outcome) outcome.then(answer, () => answer(REFUSED));
-  else answer(outcome);
+  if ('then' in outcome) {
+    outcome.then(
+      (decided) => settle(() => answer(decided), fallback),
+      () => settle(() => answer(REFUSED), fallback),
+    );
+  } else answer(outcome);
 }
 
 /**
@@ -109,9 +141,10 @@ export function corsForActual(res: ServerResponse, policy: CompiledPolicy, origi
   if (allowed === false) return proceed();
   allowed.then(
     (ok) => {
-      if (ok) grant(res, policy, origin);
-      proceed();
+      // Ours: a failure to set the headers leaves the response without them, the app still runs.
+      if (ok) settle(() => grant(res, policy, origin), () => undefined);
+      settle(proceed);
     },
-    () => proceed(),
+    () => settle(proceed),
   );
 }

@@ -70,6 +70,7 @@ function handleCors(runtime: CorsRuntime, req: Req, res: ServerResponse, proceed
         request: req,
       },
       (outcome) => answerPreflight(res, outcome, withPoweredBy),
+      proceed,
     );
     return;
   }

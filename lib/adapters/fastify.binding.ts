@@ -44,9 +44,10 @@ type Done = (err?: unknown) => void;
 type Hook = (this: unknown, request: FastifyRequestLike, reply: FastifyReplyLike, done: Done) => unknown;
 
 interface FastifyInstanceLike {
-  findRoute(options: { method: string; url: string }): { params: object; searchParams?: object } | null;
+  findRoute(options: { method: string; url: string }): { params: Record<string, string | undefined>; searchParams?: object } | null;
   initialConfig: { routerOptions?: Record<string, unknown>; [option: string]: unknown };
   addHook(name: 'onRequest', hook: Hook): unknown;
+  addHook(name: 'onRoute', hook: (route: { method: string | string[]; url: string; constraints?: object }) => void): unknown;
 }
 interface FastifyAdapterLike {
   getInstance(): FastifyInstanceLike;
@@ -88,7 +89,7 @@ export function fastifyRouteMatching(httpAdapter: unknown): RouteIndexOptions {
 /**
  * A Fastify (find-my-way) route path in path-to-regexp 8 syntax, for the route index that finds the routes a
  * preflight's path may reach: `*` → `{*p0}`, `:id?` → `{/:p0}`, `:id(^\d+$)` → `:p0` (wider: a regex parameter is
- * confirmed by Fastify's own router, see `routerRejects`), `::` → a literal colon, and path-to-regexp's reserved
+ * confirmed by Fastify's own router, see `FastifyRoutes`), `::` → a literal colon, and path-to-regexp's reserved
  * characters escaped. Parameter names are renamed (the index never reads them; find-my-way allows names
  * path-to-regexp does not).
  */
@@ -128,7 +129,7 @@ export function fastifyPathToPattern(path: string): string {
  * parametric one, which beats a wildcard (registration order decides nothing). Stable, so ties keep their order.
  */
 export function fastifyRouteOrder<T>(entries: RouteEntry<T>[]): RouteEntry<T>[] {
-  const kinds = (path: string) => path.split('/').map((s) => (s.includes('*') ? 2 : s.replace(/::/g, '').includes(':') ? 1 : 0));
+  const kinds = segmentKinds;
   const cache = new Map<RouteEntry<T>, number[]>();
   const of = (e: RouteEntry<T>) => cache.get(e) ?? (cache.set(e, kinds(e.path)), cache.get(e)!);
   return [...entries].sort((a, b) => {
@@ -137,17 +138,6 @@ export function fastifyRouteOrder<T>(entries: RouteEntry<T>[]): RouteEntry<T>[] 
     for (let i = 0; i < Math.min(ka.length, kb.length); i++) if (ka[i] !== kb[i]) return ka[i] - kb[i];
     return 0;
   });
-}
-
-/**
- * Whether Fastify's router answers this path itself before any hook runs: a malformed URL (400 FST_ERR_BAD_URL) or a
- * parameter over `maxParamLength` (414). `findRoute()` (public) follows the router options and then returns
- * find-my-way's error handler, which — unlike a route — has no `searchParams` (find-my-way 9 `_onBadUrl`,
- * `_onMaxParamLength`). A preflight is not granted for a request the app would refuse.
- */
-function routerRejects(instance: FastifyInstanceLike, method: string, url: string): boolean {
-  const found = instance.findRoute({ method, url });
-  return found !== null && found.searchParams === undefined;
 }
 
 const NOT_ROUTED: PreflightOutcome = { ok: false, status: PREFLIGHT_REFUSED_STATUS, reason: 'the router refuses this path' };
@@ -162,10 +152,202 @@ function answerPreflight(reply: FastifyReplyLike, outcome: PreflightOutcome): vo
   reply.send();
 }
 
+/** A route path in find-my-way syntax, as text and parameters, to rebuild the path a set of parameters stands for. */
+type TemplatePart = string | { name: string; optional: boolean };
+
+function templateOf(path: string): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  let text = '';
+  for (let i = 0; i < path.length; i++) {
+    const c = path[i];
+    if (c === ':' && path[i + 1] === ':') {
+      text += ':';
+      i++;
+    } else if (c === ':') {
+      // As in fastifyPathToPattern: the name ends at "-", "." or "/", a regex in parentheses may follow.
+      let j = i + 1;
+      while (j < path.length && !'-./('.includes(path[j])) j++;
+      let name = path.slice(i + 1, j);
+      if (path[j] === '(') {
+        for (let depth = 0; j < path.length; j++) {
+          if (path[j] === '\\') j++;
+          else if (path[j] === '(') depth++;
+          else if (path[j] === ')' && --depth === 0) break;
+        }
+        j++;
+      }
+      const optional = path[j - 1] === '?' && j === path.length;
+      if (optional && name.endsWith('?')) name = name.slice(0, -1);
+      parts.push(text, { name, optional });
+      text = '';
+      i = j - 1;
+    } else if (c === '*') {
+      parts.push(text, { name: '*', optional: false });
+      text = '';
+    } else text += c;
+  }
+  parts.push(text);
+  return parts;
+}
+
+/** A route the router may have chosen: its path as registered, and how to rebuild a URL path from its parameters. */
+interface Candidate {
+  url: string;
+  parts: TemplatePart[];
+  names: string[];
+  kinds: number[];
+}
+
 /**
- * Groups of the table's entries by the exact path they were registered with: for an actual request Fastify has
- * already chosen the route, and `request.routeOptions.url` names it, so no path matching is needed (or allowed to
- * differ from the router's).
+ * How this binding finds the route Fastify's router runs for a method and a URL, with the public
+ * `fastify.findRoute()`: it follows the router options, percent-decodes, checks regex parameters and applies
+ * find-my-way's precedence (static over regex over plain parameters over wildcards, whatever the registration order).
+ * It returns the route's parameters but not its path; the route is the one of the app's routes (recorded with an
+ * `onRoute` hook, or the controller routes when the hook came too late) whose path, filled with those parameters,
+ * is the requested path. Two routes give the same path only when they have the same parameter names and the same
+ * text around them ("/:a/x" and "/x/:a" for "/x/x"); find-my-way's segment precedence (fastifyRouteOrder) then picks.
+ */
+class FastifyRoutes {
+  /** Candidates by method, then by the first segment of their path ('' when it is not plain text). */
+  private byMethod: Map<string, Map<string, Candidate[]>> | null = null;
+  private readonly caseSensitive: boolean;
+  private readonly ignoreTrailingSlash: boolean;
+  private readonly ignoreDuplicateSlashes: boolean;
+  private readonly semicolon: boolean;
+
+  constructor(
+    private readonly instance: FastifyInstanceLike,
+    private readonly recorded: { method: string; url: string }[],
+    private readonly constrained: { any: boolean },
+  ) {
+    const matching = fastifyRouteMatching({ getInstance: () => instance });
+    this.caseSensitive = matching.caseSensitive;
+    this.ignoreTrailingSlash = matching.ignoreTrailingSlash;
+    this.ignoreDuplicateSlashes = matching.ignoreDuplicateSlashes === true;
+    this.semicolon = routerOption(instance, 'useSemicolonDelimiter') === true;
+  }
+
+  /** Some route has router constraints (versions, hosts): `findRoute()` without them does not see it. */
+  get hasConstraints(): boolean {
+    return this.constrained.any;
+  }
+
+  /**
+   * The path (as registered) of the route Fastify runs for `method` at `url`; null when no route serves it;
+   * 'refused' when the router answers itself (malformed URL 400, over-long parameter 414: find-my-way's error
+   * handlers have no `searchParams`); undefined when the route is not one the library can name.
+   */
+  routeOf(method: string, url: string, index: CorsRouteIndex<unknown>): string | null | 'refused' | undefined {
+    const found = this.instance.findRoute({ method, url });
+    if (found === null) return null;
+    if (found.searchParams === undefined) return 'refused';
+    const target = this.target(url);
+    if (target === null) return undefined;
+    const byFirst = this.candidates(index).get(method) ?? (method === 'HEAD' ? this.candidates(index).get('GET') : undefined);
+    if (byFirst === undefined) return undefined;
+    const params = found.params ?? {};
+    const keys = Object.keys(params);
+    let best: Candidate | undefined;
+    for (const list of [byFirst.get(this.firstSegment(target)), byFirst.get('')]) {
+      if (list === undefined) continue;
+      for (const c of list) {
+        if (!keys.every((k) => c.names.includes(k))) continue;
+        const path = this.fill(c.parts, params);
+        if (path === null || this.normalize(path) !== target) continue;
+        if (best === undefined || compareKinds(c.kinds, best.kinds) < 0) best = c;
+      }
+    }
+    return best?.url;
+  }
+
+  /** The URL's path as find-my-way compares it, decoded; null when it does not decode. */
+  private target(url: string): string | null {
+    let path = pathname(url);
+    if (path.charCodeAt(0) !== 47) path = path.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '') || '/';
+    if (this.semicolon) {
+      const semi = path.indexOf(';');
+      if (semi !== -1) path = path.slice(0, semi);
+    }
+    try {
+      return this.normalize(decodeURIComponent(path));
+    } catch {
+      return null;
+    }
+  }
+
+  private normalize(path: string): string {
+    let p = this.ignoreDuplicateSlashes && path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
+    if (this.ignoreTrailingSlash && p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
+    return this.caseSensitive ? p : p.toLowerCase();
+  }
+
+  private fill(parts: TemplatePart[], params: Record<string, string | undefined>): string | null {
+    let out = '';
+    for (const part of parts) {
+      if (typeof part === 'string') {
+        out += part;
+        continue;
+      }
+      const value = params[part.name];
+      if (value === undefined) {
+        if (!part.optional) return null;
+        if (out.endsWith('/')) out = out.slice(0, -1);
+        continue;
+      }
+      out += value;
+    }
+    return out;
+  }
+
+  private firstSegment(path: string): string {
+    const end = path.indexOf('/', 1);
+    return end === -1 ? path.slice(1) : path.slice(1, end);
+  }
+
+  private candidates(index: CorsRouteIndex<unknown>): Map<string, Map<string, Candidate[]>> {
+    if (this.byMethod !== null) return this.byMethod;
+    const routes: { method: string; url: string }[] =
+      this.recorded.length > 0 ? this.recorded : index.entries.filter((e) => e.pathPolicy !== true).map((e) => ({ method: e.method, url: e.path }));
+    const byMethod = new Map<string, Map<string, Candidate[]>>();
+    const seen = new Set<string>();
+    for (const { method, url } of routes) {
+      const methods = method === 'ALL' ? ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'SEARCH'] : [method];
+      for (const m of methods) {
+        if (seen.has(`${m} ${url}`)) continue;
+        seen.add(`${m} ${url}`);
+        const parts = templateOf(url);
+        const names = parts.filter((p): p is { name: string; optional: boolean } => typeof p !== 'string').map((p) => p.name);
+        const head = parts[0] as string;
+        const slash = head.indexOf('/', 1);
+        const first = slash !== -1 ? head.slice(1, slash) : parts.length === 1 ? head.slice(1) : '';
+        const key = this.caseSensitive ? first : first.toLowerCase();
+        const byFirst = byMethod.get(m) ?? new Map<string, Candidate[]>();
+        byMethod.set(m, byFirst);
+        const list = byFirst.get(key) ?? [];
+        list.push({ url, parts, names, kinds: segmentKinds(url) });
+        byFirst.set(key, list);
+      }
+    }
+    this.byMethod = byMethod;
+    return byMethod;
+  }
+}
+
+/** Per segment: 0 static, 1 parametric, 2 wildcard (find-my-way's precedence at the first segment that differs). */
+function segmentKinds(path: string): number[] {
+  return path.split('/').map((s) => (s.includes('*') ? 2 : s.replace(/::/g, '').includes(':') ? 1 : 0));
+}
+
+function compareKinds(ka: number[], kb: number[]): number {
+  for (let i = 0; i < Math.min(ka.length, kb.length); i++) if (ka[i] !== kb[i]) return ka[i] - kb[i];
+  return 0;
+}
+
+/**
+ * Groups of the table's controller entries by the exact path they were registered with: for an actual request
+ * Fastify has already chosen the route, and `request.routeOptions.url` names it, so no path matching is needed (or
+ * allowed to differ from the router's). Path policies are not in them: a route outside the controllers that has the
+ * same path as a pattern is decided by the path policies in their order (`outsideControllers`).
  */
 const byRoutePath = new WeakMap<CorsRouteIndex<unknown>, Map<string, RouteGroup<unknown>>>();
 function groupsOf(index: CorsRouteIndex<unknown>): Map<string, RouteGroup<unknown>> {
@@ -173,6 +355,7 @@ function groupsOf(index: CorsRouteIndex<unknown>): Map<string, RouteGroup<unknow
   if (groups === undefined) {
     const lists = new Map<string, RouteEntry<unknown>[]>();
     for (const entry of index.entries) {
+      if (entry.pathPolicy === true) continue;
       const list = lists.get(entry.path) ?? [];
       list.push(entry);
       lists.set(entry.path, list);
@@ -183,51 +366,116 @@ function groupsOf(index: CorsRouteIndex<unknown>): Map<string, RouteGroup<unknow
   return groups;
 }
 
+/** The path-policy entries of a group, in the index's order (an earlier `false` pattern wins, as on Express). */
+const pathPolicyGroups = new WeakMap<RouteGroup<unknown>, RouteGroup<unknown>>();
+function pathPoliciesOf(group: RouteGroup<unknown>): RouteGroup<unknown> {
+  let only = pathPolicyGroups.get(group);
+  if (only === undefined) pathPolicyGroups.set(group, (only = new RouteGroup(group.entries.filter((e) => e.pathPolicy === true))));
+  return only;
+}
+
+/** The path to look path policies up with: a static route's own path when the router chose one outside Nest. */
+function pathPolicyPath(routePath: string | undefined, requestPath: string): string {
+  return routePath !== undefined && !/[:*]/.test(routePath) ? routePath : requestPath;
+}
+
 /** The per-request hook: answers preflights, puts CORS headers on actual requests, then `done()`. */
-export function createFastifyCorsHook(runtime: CorsRuntime, instance: FastifyInstanceLike) {
+export function createFastifyCorsHook(runtime: CorsRuntime, instance: FastifyInstanceLike, routes?: FastifyRoutes) {
+  const router = routes ?? new FastifyRoutes(instance, [], { any: false });
   return function nestjsRouteCors(request: FastifyRequestLike, reply: FastifyReplyLike, done: Done): void {
-    const index = runtime.index as CorsRouteIndex<unknown> | null;
-    if (index === null) return done();
-    const raw = request.raw;
-    const headers = raw.headers;
-    const origin = headers.origin;
-    const method = raw.method as string;
-
-    // Fetch §CORS-preflight request: OPTIONS with Origin and Access-Control-Request-Method. Fastify routed it as an
-    // OPTIONS request (usually to its 404): find the routes of the path the way the router matches paths.
-    if (method === 'OPTIONS' && origin !== undefined && headers['access-control-request-method'] !== undefined) {
-      const group = index.lookup(pathname(raw.url));
-      if (group === null) return done(); // not a Nest route: the app answers as it would without us
-      const requested = headers['access-control-request-method'] as string;
-      decidePreflightThen(
-        group,
-        {
-          origin,
-          method: requested,
-          requestHeaders: headers['access-control-request-headers'] as string | undefined,
-          hostname: group.hostBound ? request.hostname : undefined,
-          request,
-        },
-        (outcome) => answerPreflight(reply, outcome.ok && routerRejects(instance, requested, raw.url as string) ? NOT_ROUTED : outcome),
-      );
-      return;
+    let proceeded = false;
+    const proceed: Done = (err) => {
+      if (proceeded) return;
+      proceeded = true;
+      done(err);
+    };
+    try {
+      handle(runtime, router, request, reply, proceed);
+    } catch (error) {
+      if (proceeded) throw error; // the app's own error, as without us
+      proceed(); // ours: never a 500; the app answers, without CORS headers
     }
-
-    const routePath = request.is404 ? undefined : request.routeOptions.url;
-    const group = routePath === undefined ? undefined : groupsOf(index).get(routePath);
-    if (group === undefined) return outsideControllers(index, request, reply, method, origin, done);
-    // HEAD: the route Fastify adds for a GET (`exposeHeadRoutes`) has the GET's path, and `forMethod` falls back to
-    // GET; an explicit @Head() (Fastify requires it before the @Get()) comes first in the group.
-    const entry = group.forMethod(method, group.hostBound ? request.hostname : undefined);
-    const policy = entry === undefined ? null : entry.policy;
-    if (policy === null) return done();
-    corsForActual(reply.raw, policy, origin, request, done as () => void);
   };
+}
+
+function handle(runtime: CorsRuntime, router: FastifyRoutes, request: FastifyRequestLike, reply: FastifyReplyLike, done: Done): void {
+  const index = runtime.index as CorsRouteIndex<unknown> | null;
+  if (index === null) return done();
+  const raw = request.raw;
+  const headers = raw.headers;
+  const origin = headers.origin;
+  const method = raw.method as string;
+  const path = pathname(raw.url);
+  // A path a static path policy names is served by what is mounted there, whichever route the router chose.
+  const claimed = index.claimedGroup(path);
+
+  // Fetch §CORS-preflight request: OPTIONS with Origin and Access-Control-Request-Method. Fastify routed it as an
+  // OPTIONS request (usually to its 404); the policy is that of the route the router runs for the requested method.
+  if (method === 'OPTIONS' && origin !== undefined && headers['access-control-request-method'] !== undefined) {
+    const requested = headers['access-control-request-method'] as string;
+    const url = raw.url as string;
+    let group: RouteGroup<unknown> | null = claimed;
+    if (group === null) {
+      const routePath = router.routeOf(requested, url, index);
+      if (routePath === 'refused') {
+        if (index.lookup(path) === null) return done();
+        return answerPreflight(reply, NOT_ROUTED); // a preflight is not granted for a request the app would refuse
+      }
+      const own = routePath == null ? undefined : groupsOf(index).get(routePath);
+      if (own !== undefined) group = confirmed(own, routePath as string, requested, url, router, index);
+      else {
+        // No route for that method (or one outside Nest): only path policies apply. Routes with router
+        // constraints (header versioning) are invisible to findRoute(): they keep the index's match.
+        const base = index.lookup(pathPolicyPath(routePath ?? undefined, path));
+        if (base === null) return done(); // not a Nest route: the app answers as it would without us
+        group = routePath === null && router.hasConstraints ? base : pathPoliciesOf(base);
+      }
+    }
+    const decided = group;
+    decidePreflightThen(
+      decided,
+      {
+        origin,
+        method: requested,
+        requestHeaders: headers['access-control-request-headers'] as string | undefined,
+        hostname: decided.hostBound ? request.hostname : undefined,
+        request,
+      },
+      (outcome) => answerPreflight(reply, outcome),
+      () => done(),
+    );
+    return;
+  }
+
+  const routePath = request.is404 ? undefined : request.routeOptions.url;
+  const group = claimed ?? (routePath === undefined ? undefined : groupsOf(index).get(routePath));
+  if (group === undefined) {
+    if (!index.hasPathPolicies) return done(); // nothing outside the controllers has a policy
+    return outsideControllers(index, request, reply, method, origin, pathPolicyPath(routePath, path), done);
+  }
+  // HEAD: the route Fastify adds for a GET (`exposeHeadRoutes`) has the GET's path, and `forMethod` falls back to
+  // GET; an explicit @Head() (Fastify requires it before the @Get()) comes first in the group.
+  const entry = group.forMethod(method, group.hostBound ? request.hostname : undefined);
+  const policy = entry === undefined ? null : entry.policy;
+  if (policy === null) return done();
+  corsForActual(reply.raw, policy, origin, request, done as () => void);
+}
+
+/**
+ * The routes of `own` (the controller routes with the path the router chose for the requested method) that the
+ * router also runs at this URL for their own method: Access-Control-Allow-Methods never names a method another,
+ * more specific route serves here (the browser would cache the grant for it).
+ */
+function confirmed(own: RouteGroup<unknown>, routePath: string, requested: string, url: string, router: FastifyRoutes, index: CorsRouteIndex<unknown>): RouteGroup<unknown> {
+  if (own.entries.every((e) => e.method === requested || e.method === 'ALL')) return own;
+  const kept = own.entries.filter((e) => e.method === requested || e.method === 'ALL' || router.routeOf(e.method, url, index) === routePath);
+  return kept.length === own.entries.length ? own : new RouteGroup(kept);
 }
 
 /**
  * A request no controller route serves (a 404, or a route added outside Nest's controllers: Mercurius, @fastify/static,
- * the app's own `fastify.get()`): only a path policy (`paths` in the module options) applies, matched by path.
+ * the app's own `fastify.get()`): only a path policy (`paths` in the module options) applies, matched by path, in
+ * the order of the index (an earlier `false` pattern wins over a later exact one, as for the preflight).
  */
 function outsideControllers(
   index: CorsRouteIndex<unknown>,
@@ -235,12 +483,14 @@ function outsideControllers(
   reply: FastifyReplyLike,
   method: string,
   origin: string | undefined,
+  path: string,
   done: Done,
 ): void {
-  const group = index.lookup(pathname(request.raw.url));
+  const group = index.lookup(path);
   if (group === null || !group.hasPathPolicy) return done();
-  const entry = group.forMethod(method, group.hostBound ? request.hostname : undefined);
-  if (entry === undefined || entry.pathPolicy !== true || entry.policy === null) return done();
+  const policies = pathPoliciesOf(group);
+  const entry = policies.forMethod(method, policies.hostBound ? request.hostname : undefined);
+  if (entry === undefined || entry.policy === null) return done();
   corsForActual(reply.raw, entry.policy, origin, request, done as () => void);
 }
 
@@ -270,7 +520,19 @@ export const fastifyBinding: CorsHttpBinding = {
     const adapter = httpAdapter as FastifyAdapterLike & { [INSTALLED]?: boolean };
     if (adapter[INSTALLED]) return;
     const instance = adapter.getInstance();
-    const cors = createFastifyCorsHook(runtime, instance);
+    // Every route the app gets from now on (Nest's, Mercurius', @fastify/static's, the app's own), to name the one
+    // findRoute() finds; routes with router constraints are invisible to findRoute() without them.
+    const recorded: { method: string; url: string }[] = [];
+    const constrained = { any: false };
+    try {
+      instance.addHook('onRoute', (route) => {
+        for (const method of Array.isArray(route.method) ? route.method : [route.method]) recorded.push({ method: method.toUpperCase(), url: route.url });
+        if (route.constraints !== undefined && Object.keys(route.constraints).length > 0) constrained.any = true;
+      });
+    } catch {
+      // Too late for onRoute (the instance is ready): the controller routes stand in for the recorded ones.
+    }
+    const cors = createFastifyCorsHook(runtime, instance, new FastifyRoutes(instance, recorded, constrained));
     if (typeof adapter.setOnRequestHook !== 'function') {
       // An adapter without the slot: a root hook, which runs after Nest middleware registered before it.
       instance.addHook('onRequest', cors as Hook);
