@@ -243,12 +243,14 @@ class FastifyRoutes {
     if (found.searchParams === undefined) return 'refused';
     const target = this.target(url);
     if (target === null) return undefined;
-    const byFirst = this.candidates(index).get(method) ?? (method === 'HEAD' ? this.candidates(index).get('GET') : undefined);
-    if (byFirst === undefined) return undefined;
+    const all = this.candidates(index);
+    // HEAD: an explicit HEAD route, or the one Fastify adds for a GET (`exposeHeadRoutes`), which has the GET's path.
+    const byMethod = method === 'HEAD' ? [all.get('HEAD'), all.get('GET')] : [all.get(method)];
     const params = found.params ?? {};
     const keys = Object.keys(params);
+    const first = this.firstSegment(target);
     let best: Candidate | undefined;
-    for (const list of [byFirst.get(this.firstSegment(target)), byFirst.get('')]) {
+    for (const list of byMethod.flatMap((byFirst) => (byFirst === undefined ? [] : [byFirst.get(first), byFirst.get('')]))) {
       if (list === undefined) continue;
       for (const c of list) {
         if (!keys.every((k) => c.names.includes(k))) continue;
