@@ -136,7 +136,7 @@ export class BenchLoader {
 
   async run(job: Omit<LoadJob, 'type' | 'id'>): Promise<LoadResult> {
     const id = this.nextId++;
-    const timeout = 120_000 + job.duration * 1000;
+    const timeout = 120_000 + job.duration * 1000 + (job.amount ?? 0) * 10; // a flood of 100,000 on a busy machine takes minutes
     const result = new Promise<LoadResult>((resolve, reject) => {
       const onMessage = (msg: LoadResult) => {
         if (msg.type === 'result' && msg.id === id) {

@@ -50,7 +50,7 @@ async function floodOne(config: ConfigId): Promise<FloodResult> {
   const [flooder, legit] = await Promise.all([BenchLoader.start(), BenchLoader.start()]);
   try {
     const job = { url: server.url + ROUTE, method: 'GET', headers: { origin: ALLOWED_ORIGIN }, duration: 0 };
-    await legit.run({ ...job, amount: 5_000, connections: LEGIT_CONNECTIONS }); // warm-up, the list or the cache entry loaded
+    await legit.run({ ...job, amount: 2_000, connections: LEGIT_CONNECTIONS }); // warm-up, the list or the cache entry loaded
     await flooder.run({ ...job, amount: 1_000, connections: 10, randomOrigin: true }); // the random-origin path once
     const alone = await legit.run({ ...job, duration: LEGIT_SECONDS, connections: LEGIT_CONNECTIONS });
     const heapBefore = await server.heap();
