@@ -23,6 +23,7 @@ import {
   decideHandshakeAny,
   HandshakeMatch,
 } from '../core/cors-handshake.js';
+import { samePolicy } from '../core/cors-policy.js';
 import { RouteGroup } from '../core/cors-route-index.js';
 import type { CorsGatewayBinding, CorsGatewayBound, CorsGatewayEntry } from './cors-gateway.binding.js';
 
@@ -137,6 +138,19 @@ function guard(engine: Engine, ready: Promise<void>): Guard {
   return state;
 }
 
+/** `entries` by the namespace their sockets join, in order. */
+function byNamespace(entries: readonly CorsGatewayEntry[]): Map<Namespace, CorsGatewayEntry[]> {
+  const map = new Map<Namespace, CorsGatewayEntry[]>();
+  for (const entry of entries) {
+    const nsp = namespaceOf(entry.server);
+    if (nsp === null) continue;
+    const list = map.get(nsp);
+    if (list) list.push(entry);
+    else map.set(nsp, [entry]);
+  }
+  return map;
+}
+
 /** Installs the check on one engine, shared by `entries`. */
 function install(root: IoServer, entries: readonly CorsGatewayEntry[]): void {
   const engine = root.engine;
@@ -209,11 +223,11 @@ function install(root: IoServer, entries: readonly CorsGatewayEntry[]): void {
     else settle(match);
   };
 
-  // Several gateways on one engine: each one's own policy when a socket joins its namespace.
-  if (entries.length > 1) {
-    for (const entry of entries) {
-      const nsp = namespaceOf(entry.server);
-      if (nsp === null) continue;
+  // Several gateways on one engine: each namespace's own policy when a socket joins it (gateways sharing a
+  // namespace have the same policy, or startup failed: one check per namespace).
+  const namespaces = byNamespace(entries);
+  if (namespaces.size > 1) {
+    for (const [nsp, [entry]] of namespaces) {
       const own = entry.handshake;
       const check = (socket: Socket, next: (err?: Error) => void): void => {
         const headers = socket.handshake.headers;
@@ -248,6 +262,19 @@ export const socketIoBinding: CorsGatewayBinding = {
         reason:
           "Socket.IO's cors option only sets headers (it refuses no origin, and a WebSocket upgrade ignores it) and would send a second set next to the library's: remove it from @WebSocketGateway (or your IoAdapter) and put the origins in @Cors({ origin, credentials }) on the gateway",
       });
+    }
+    // Gateways on one namespace get every socket of it: one origin check has to stand for all of them.
+    for (const same of byNamespace(entries).values()) {
+      if (same.length > 1 && same.some((e) => !samePolicy(e.source, same[0].source))) {
+        problems.push({
+          route: same.map((e) => e.label).join(', '),
+          field: '@Cors',
+          value: `one Socket.IO namespace (${namespaceOf(same[0].server)?.name ?? '/'} on ${enginePath(rootOf(same[0].server))})`,
+          reason:
+            'these gateways share one namespace, so a socket any of them admits reaches the handlers of all of them: ' +
+            'give them the same @Cors policy, or give each its own namespace (@WebSocketGateway({ namespace }))',
+        });
+      }
     }
     if (!Array.isArray(engine.middlewares) && typeof engine.use !== 'function') {
       problems.push({ route: where, field: 'socket.io', value: 'engine.use', reason: 'the origin check needs socket.io 4.6 or newer (engine.io 6.4)' });

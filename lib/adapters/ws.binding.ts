@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { CorsProblem } from '../core/cors-compiler.js';
+import { samePolicy } from '../core/cors-policy.js';
 import { decideHandshakeAny, HandshakeMatch } from '../core/cors-handshake.js';
 import type { CorsGatewayBinding, CorsGatewayEntry, CorsGatewayLog } from './cors-gateway.binding.js';
 
@@ -80,7 +81,19 @@ export const wsBinding: CorsGatewayBinding = {
         });
       }
     }
-    void unit;
+    // Nest gives gateways on the same port and path one ws server: every client that connects reaches every one
+    // of their message handlers, so one origin check has to stand for all of them.
+    if (entries.length > 1 && entries.some((e) => !samePolicy(e.source, entries[0].source))) {
+      const path = wsBinding.describe(unit).path;
+      problems.push({
+        route: entries.map((e) => e.label).join(', '),
+        field: '@Cors',
+        value: `one ws server (port ${entries[0].port || 'of the HTTP server'}, path ${path})`,
+        reason:
+          'these gateways share one ws server, so a client any of them admits reaches the handlers of all of them: ' +
+          'give them the same @Cors policy, or give each its own path (@WebSocketGateway({ path }))',
+      });
+    }
     return problems;
   },
   guard(unit, ready) {

@@ -112,7 +112,9 @@ export interface HandshakeMatch {
 
 /**
  * Admits when any of `gateways` admits, naming the first that does (several gateways behind one Socket.IO engine:
- * the union at the handshake, each gateway's own policy again when a socket joins its namespace).
+ * the union at the handshake, each gateway's own policy again when a socket joins its namespace). Asks them in
+ * order and stops at the first that admits: a later gateway's resolver is not called for an origin already admitted.
+ * When none admits, the verdict is the first gateway's refusal.
  */
 export function decideHandshakeAny(
   gateways: readonly CompiledHandshakePolicy[],
@@ -120,17 +122,16 @@ export function decideHandshakeAny(
   host: string | undefined,
   request: unknown,
 ): HandshakeMatch | Promise<HandshakeMatch> {
-  const verdicts: (HandshakeVerdict | Promise<HandshakeVerdict>)[] = [];
-  let pending = false;
-  for (const g of gateways) {
-    const v = decideHandshake(g, origin, host, request);
-    if ('then' in v) pending = true;
-    else if (v.allowed && !pending) return { verdict: v, gateway: g };
-    verdicts.push(v);
-  }
-  const pick = (all: readonly HandshakeVerdict[]): HandshakeMatch => {
-    const i = all.findIndex((v) => v.allowed);
-    return i === -1 ? { verdict: all[0] ?? NOT_ALLOWED, gateway: null } : { verdict: all[i], gateway: gateways[i] };
+  const from = (start: number, refusal: HandshakeVerdict | null): HandshakeMatch | Promise<HandshakeMatch> => {
+    for (let i = start; i < gateways.length; i++) {
+      const gateway = gateways[i];
+      const verdict = decideHandshake(gateway, origin, host, request);
+      // decideHandshake never rejects (a failing resolver is a refusal).
+      if ('then' in verdict) return verdict.then((v) => (v.allowed ? { verdict: v, gateway } : from(i + 1, refusal ?? v)));
+      if (verdict.allowed) return { verdict, gateway };
+      refusal ??= verdict;
+    }
+    return { verdict: refusal ?? NOT_ALLOWED, gateway: null };
   };
-  return pending ? Promise.all(verdicts).then(pick) : pick(verdicts as HandshakeVerdict[]);
+  return from(0, null);
 }

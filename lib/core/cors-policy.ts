@@ -80,3 +80,23 @@ export function isResolverClass(value: unknown): value is CorsResolverClass {
     typeof (value as { prototype?: { isOriginAllowed?: unknown } }).prototype?.isOriginAllowed === 'function'
   );
 }
+
+/** Whether two values of a policy field are the same: RegExps by source and flags, functions and classes by identity. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof RegExp && b instanceof RegExp) return a.source === b.source && a.flags === b.flags;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => sameValue(v, b[i]));
+  return false;
+}
+
+/**
+ * Whether two merged policies (or `false`, the check switched off) are the same, field by field; a field set to
+ * `undefined` counts as absent. Used where one check must stand for several owners (gateways sharing a server).
+ */
+export function samePolicy(a: Readonly<CorsPolicy> | false, b: Readonly<CorsPolicy> | false): boolean {
+  if (a === false || b === false) return a === b;
+  for (const field of POLICY_FIELDS) {
+    if (!sameValue((a as Record<string, unknown>)[field], (b as Record<string, unknown>)[field])) return false;
+  }
+  return true;
+}

@@ -241,6 +241,99 @@ function suite(adapter: AdapterName): void {
     });
   });
 
+  // Counted origin functions: which gateways' checks a handshake asks.
+  const asked: string[] = [];
+  const counted = (name: string, admits: string) => async (origin: string) => {
+    asked.push(name);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    return origin === admits;
+  };
+
+  @WebSocketGateway({ namespace: 'first' })
+  @Cors({ origin: counted('first', GOOD) })
+  class FirstCountedGateway {}
+
+  @WebSocketGateway({ namespace: 'second' })
+  @Cors({ origin: counted('second', OTHER) })
+  class SecondCountedGateway {}
+
+  describe('the handshake of a shared server', () => {
+    it('stops at the first gateway that admits the origin (later async checks are not called)', async () => {
+      const app = await listen({ imports: [CorsModule.forRoot()], providers: [FirstCountedGateway, SecondCountedGateway] });
+      try {
+        asked.length = 0;
+        expect((await pollingHandshake(app, GOOD)).status).toBe(200);
+        expect(asked).toEqual(['first']);
+        asked.length = 0;
+        expect((await pollingHandshake(app, OTHER)).status).toBe(200);
+        expect(asked).toEqual(['first', 'second']);
+        asked.length = 0;
+        expect((await pollingHandshake(app, EVIL)).status).toBe(403);
+        expect(asked).toEqual(['first', 'second']);
+      } finally {
+        await app.close();
+      }
+    });
+  });
+
+  // Two gateways on one server AND one namespace (the main one): every socket of it reaches both.
+  @WebSocketGateway()
+  @Cors({ origin: GOOD })
+  class MainAdminGateway {
+    @SubscribeMessage('admin') admin() {
+      return 'admin';
+    }
+  }
+
+  @WebSocketGateway()
+  @Cors({ origin: OTHER })
+  class MainPublicGateway {}
+
+  @WebSocketGateway()
+  @Cors({ origin: GOOD })
+  class MainTwinGateway {
+    @SubscribeMessage('twin') twin() {
+      return 'twin';
+    }
+  }
+
+  describe('two gateways on one namespace', () => {
+    it('with different policies: bootstrap stops with a CorsConfigError naming both', async () => {
+      const moduleRef = await Test.createTestingModule({ imports: [CorsModule.forRoot()], providers: [MainAdminGateway, MainPublicGateway] }).compile();
+      const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
+      const error = await app.init().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      await app.close().catch(() => undefined);
+      expect(error).toBeInstanceOf(CorsConfigError);
+      expect((error as CorsConfigError).errors).toEqual([
+        expect.objectContaining({
+          route: 'MainAdminGateway, MainPublicGateway',
+          field: '@Cors',
+          value: expect.stringContaining('namespace (/ on /socket.io/)'),
+          reason: expect.stringContaining('give them the same @Cors policy'),
+        }),
+      ]);
+    });
+
+    it.each([['polling'], ['websocket']] as const)('with the same policy: a listed origin connects and reaches both, another is refused (%s)', async (transport) => {
+      const app = await listen({ imports: [CorsModule.forRoot()], providers: [MainAdminGateway, MainTwinGateway] });
+      try {
+        const outcome = await ioConnect(app, { origin: GOOD, transports: [transport] });
+        expect(outcome.connected).toBe(true);
+        if (outcome.connected) {
+          await expect(ask(outcome.socket, 'admin', null)).resolves.toBe('admin');
+          await expect(ask(outcome.socket, 'twin', null)).resolves.toBe('twin');
+          outcome.socket.close();
+        }
+        expect(await ioConnect(app, { origin: OTHER, transports: [transport] })).toMatchObject({ connected: false });
+      } finally {
+        await app.close();
+      }
+    });
+  });
+
   const userCalls: string[] = [];
   @WebSocketGateway({
     allowRequest: (req: IncomingMessage, callback: (err: string | null, ok: boolean) => void) => {

@@ -183,6 +183,65 @@ function suite(adapter: AdapterName): void {
       expect((error as CorsConfigError).message).toMatch(/CorsOptionGateway: cors = .*ws has no cors option/);
     });
   });
+
+  // Two gateways on one port and path: Nest gives them one ws server, so every client reaches both.
+  @WebSocketGateway({ path: '/shared' })
+  @Cors({ origin: GOOD })
+  class AdminGateway {
+    @SubscribeMessage('deleteUser') deleteUser() {
+      return { event: 'deleted', data: 'AdminGateway' };
+    }
+  }
+
+  @WebSocketGateway({ path: '/shared' })
+  @Cors({ origin: OTHER })
+  class PublicGateway {}
+
+  @WebSocketGateway({ path: '/shared' })
+  @Cors({ origin: GOOD })
+  class AdminTwinGateway {
+    @SubscribeMessage('ping') ping() {
+      return { event: 'pong', data: 'AdminTwinGateway' };
+    }
+  }
+
+  describe('ws gateways sharing one server (same port and path)', () => {
+    it('with different policies: bootstrap stops with a CorsConfigError naming them (never the union)', async () => {
+      const moduleRef = await Test.createTestingModule({ imports: [CorsModule.forRoot()], providers: [AdminGateway, PublicGateway] }).compile();
+      const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
+      app.useWebSocketAdapter(new WsAdapter(app));
+      const error = await app.init().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      await app.close().catch(() => undefined);
+      expect(error).toBeInstanceOf(CorsConfigError);
+      expect((error as CorsConfigError).errors).toEqual([
+        expect.objectContaining({
+          route: 'AdminGateway, PublicGateway',
+          field: '@Cors',
+          value: 'one ws server (port of the HTTP server, path /shared)',
+          reason: expect.stringContaining('give them the same @Cors policy'),
+        }),
+      ]);
+    });
+
+    it('with the same policy: a listed origin reaches both, another gets 403', async () => {
+      const app = await listen({ imports: [CorsModule.forRoot()], providers: [AdminGateway, AdminTwinGateway] });
+      try {
+        const outcome = await wsConnect(wsUrl(app, '/shared'), GOOD);
+        expect(outcome.open).toBe(true);
+        if (outcome.open) {
+          await expect(wsAsk(outcome.ws, 'deleteUser', null)).resolves.toEqual({ event: 'deleted', data: 'AdminGateway' });
+          await expect(wsAsk(outcome.ws, 'ping', null)).resolves.toEqual({ event: 'pong', data: 'AdminTwinGateway' });
+          outcome.ws.close();
+        }
+        expect(await wsConnect(wsUrl(app, '/shared'), OTHER)).toEqual({ open: false, status: 403 });
+      } finally {
+        await app.close();
+      }
+    });
+  });
 }
 
 describe.each(ADAPTERS)('ws gateways on %s', (adapter) => suite(adapter));
