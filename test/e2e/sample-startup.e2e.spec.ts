@@ -52,6 +52,15 @@ describe('sample startup', () => {
     await request(`http://127.0.0.1:${sample.port}`).get('/public/status').set('Origin', 'https://anyone.example').expect(200);
   });
 
+  it('ADAPTER=fastify starts the same sample on Fastify (npm run start:sample), with the same CORS answers', async () => {
+    const { sample, lines } = await start({ PORT: '0', PLAYGROUND_PORT: '0', ADAPTER: 'fastify' });
+    expect(sample.app.getHttpAdapter().getType()).toBe('fastify');
+    expect(lines[0]).toMatch(/^nestjs-route-cors sample on http:\/\/localhost:\d+ \(fastify\) — SQLite /);
+    const res = await request(`http://127.0.0.1:${sample.port}`).get('/tenant/profile').set('Origin', 'https://tenant-a.example').expect(200);
+    expect(res.headers['access-control-allow-origin']).toBe('https://tenant-a.example');
+    await expect(start({ PORT: '0', PLAYGROUND_PORT: '0', ADAPTER: 'koa' })).rejects.toThrow('ADAPTER must be express or fastify');
+  });
+
   it('PLAYGROUND_PORT=0 switches the playground off on purpose; the trusted front-end stays the default playground origin', async () => {
     const { sample, lines } = await start({ PORT: '0', PLAYGROUND_PORT: '0' });
     expect(sample.playground).toBeNull();
