@@ -410,6 +410,12 @@ function handle(runtime: CorsRuntime, router: FastifyRoutes, request: FastifyReq
   const path = pathname(raw.url);
   // A path a static path policy names is served by what is mounted there, whichever route the router chose.
   const claimed = index.claimedGroup(path);
+  // Another spelling of a claimed path (/GRAPHQL, /graph%71l): Fastify's middleware matches it decoded and in any
+  // case, its router may not; which of them serves it is not known here, so neither policy applies (fail closed).
+  if (claimed === null && index.claimedInAnotherSpelling(path)) {
+    const isPreflight = method === 'OPTIONS' && origin !== undefined && headers['access-control-request-method'] !== undefined;
+    return isPreflight ? answerPreflight(reply, NOT_ROUTED) : done();
+  }
 
   // Fetch §CORS-preflight request: OPTIONS with Origin and Access-Control-Request-Method. Fastify routed it as an
   // OPTIONS request (usually to its 404); the policy is that of the route the router runs for the requested method.

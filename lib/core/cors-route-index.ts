@@ -120,6 +120,8 @@ export class CorsRouteIndex<T = unknown> {
    * parametric or wildcard controller route that merely also matches ("@Post(':slug')") does not decide them.
    */
   private readonly claimed = new Set<string>();
+  /** The claimed paths lower-cased, to recognize another spelling of one (`/GRAPHQL`, `/graph%71l`). */
+  private readonly claimedFolded = new Set<string>();
 
   constructor(
     readonly entries: readonly RouteEntry<T>[],
@@ -134,7 +136,10 @@ export class CorsRouteIndex<T = unknown> {
         const list = staticEntries.get(key) ?? [];
         list.push(entry);
         staticEntries.set(key, list);
-        if (entry.pathPolicy === true) this.claimed.add(key);
+        if (entry.pathPolicy === true) {
+          this.claimed.add(key);
+          this.claimedFolded.add(this.fold(entry.path));
+        }
       } else {
         const pattern = options.toPattern && !entry.pathPolicy ? options.toPattern(entry.path) : entry.path;
         const first = this.firstSegment(pattern, true);
@@ -176,6 +181,29 @@ export class CorsRouteIndex<T = unknown> {
     if (this.options.ignoreDuplicateSlashes && pathname.includes('//')) pathname = pathname.replace(/\/{2,}/g, '/');
     const key = this.normalize(pathname);
     return this.claimed.has(key) ? (this.staticGroups.get(key) ?? null) : null;
+  }
+
+  /**
+   * Whether `pathname` is a claimed path spelled otherwise (percent-escapes, case) without being it: a router that
+   * decodes and folds case for what is mounted there (Fastify's middleware, `@fastify/middie`) may serve it from the
+   * mount while its route table names a parametric route. Such a request is decided by neither (no CORS).
+   */
+  claimedInAnotherSpelling(pathname: string): boolean {
+    if (this.claimed.size === 0) return false;
+    let decoded: string;
+    try {
+      decoded = decodeURI(pathname);
+    } catch {
+      return false;
+    }
+    return this.claimedFolded.has(this.fold(decoded)) && this.claimedGroup(pathname) === null;
+  }
+
+  private fold(path: string): string {
+    let p = path.toLowerCase();
+    if (this.options.ignoreDuplicateSlashes && p.includes('//')) p = p.replace(/\/{2,}/g, '/');
+    if (this.options.ignoreTrailingSlash && p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
+    return p;
   }
 
   /** The routes serving `pathname` (the raw, still percent-encoded path), or null when none does. */
