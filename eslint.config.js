@@ -7,12 +7,26 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 const node = Object.fromEntries(
-  ['process', 'console', 'Buffer', 'URL', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'performance', 'globalThis', 'structuredClone'].map(
-    (name) => [name, 'readonly'],
-  ),
+  [
+    'process',
+    'console',
+    'Buffer',
+    'URL',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'setImmediate',
+    'performance',
+    'globalThis',
+    'structuredClone',
+  ].map((name) => [name, 'readonly']),
 );
 const browser = Object.fromEntries(
-  ['window', 'document', 'fetch', 'console', 'location', 'URL', 'URLSearchParams', 'Headers', 'setTimeout', 'performance'].map((name) => [name, 'readonly']),
+  ['window', 'document', 'fetch', 'console', 'location', 'URL', 'URLSearchParams', 'Headers', 'setTimeout', 'performance'].map((name) => [
+    name,
+    'readonly',
+  ]),
 );
 
 export default defineConfig(

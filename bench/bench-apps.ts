@@ -96,20 +96,34 @@ export function largeOriginList(): string[] {
   return list;
 }
 
-const BODY = { items: [{ id: 1, name: 'alpha' }, { id: 2, name: 'beta' }, { id: 3, name: 'gamma' }] };
+const BODY = {
+  items: [
+    { id: 1, name: 'alpha' },
+    { id: 2, name: 'beta' },
+    { id: 3, name: 'gamma' },
+  ],
+};
 
 // The same controller in every configuration; config 4 gets its own copy carrying @Cors at both levels.
 @Controller('api/items')
 class ItemsController {
-  @Get() list() { return BODY; }
-  @Put() replace(@Body() body: unknown) { return { ok: body !== undefined }; }
+  @Get() list() {
+    return BODY;
+  }
+  @Put() replace(@Body() body: unknown) {
+    return { ok: body !== undefined };
+  }
 }
 
 @Controller('api/items')
 @Cors({ credentials: true, exposedHeaders: ['X-Request-Id'] })
 class MergedItemsController {
-  @Get() @Cors({ maxAge: 600 }) list() { return BODY; }
-  @Put() @Cors({ methods: ['PUT'], allowedHeaders: ['Content-Type', 'X-Api-Key', 'X-Request-Id'] }) replace(@Body() body: unknown) { return { ok: body !== undefined }; }
+  @Get() @Cors({ maxAge: 600 }) list() {
+    return BODY;
+  }
+  @Put() @Cors({ methods: ['PUT'], allowedHeaders: ['Content-Type', 'X-Api-Key', 'X-Request-Id'] }) replace(@Body() body: unknown) {
+    return { ok: body !== undefined };
+  }
 }
 
 /** 98 more routes in 7 controllers (static and parameterized), registered after the measured one. */
@@ -122,7 +136,9 @@ function fillerControllers(): Type[] {
     for (let r = 0; r < 14; r++) {
       const path = r % 2 === 0 ? `list-${r}` : `:id/part-${r}`;
       const name = `route${r}`;
-      const handler = function (this: unknown, id?: string) { return { c, r, id }; };
+      const handler = function (this: unknown, id?: string) {
+        return { c, r, id };
+      };
       Object.defineProperty(Filler.prototype, name, { value: handler, writable: true, configurable: true });
       const descriptor = Object.getOwnPropertyDescriptor(Filler.prototype, name)!;
       if (r % 2 === 1) Param('id')(Filler.prototype, name, 0);
@@ -149,7 +165,12 @@ async function seed(app: INestApplication): Promise<void> {
   const repo = app.get<Repository<TenantOrigin>>(getRepositoryToken(TenantOrigin));
   const rows = [ALLOWED_ORIGIN, ...Array.from({ length: 1_000 }, (_, i) => `https://shop-${i}.example.com`)];
   for (let i = 0; i < rows.length; i += 200) {
-    await repo.createQueryBuilder().insert().values(rows.slice(i, i + 200).map((origin) => ({ origin }))).updateEntity(false).execute();
+    await repo
+      .createQueryBuilder()
+      .insert()
+      .values(rows.slice(i, i + 200).map((origin) => ({ origin })))
+      .updateEntity(false)
+      .execute();
   }
 }
 
@@ -196,7 +217,14 @@ function installPreflightFloor(app: INestApplication): void {
         res.setHeader('Access-Control-Allow-Origin', origin);
         res.setHeader('Access-Control-Allow-Methods', 'GET, PUT');
         const requested = h['access-control-request-headers'];
-        if (requested) res.setHeader('Access-Control-Allow-Headers', requested.split(',').map((s) => s.trim().toLowerCase()).join(', '));
+        if (requested)
+          res.setHeader(
+            'Access-Control-Allow-Headers',
+            requested
+              .split(',')
+              .map((s) => s.trim().toLowerCase())
+              .join(', '),
+          );
       }
       res.setHeader('Content-Length', '0');
       res.end();

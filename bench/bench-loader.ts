@@ -64,7 +64,9 @@ function run(job: LoadJob): Promise<LoadResult> {
       ...(job.amount !== undefined ? { amount: job.amount } : { duration: job.duration }),
     };
     if (job.randomOrigin) {
-      opts.requests = [{ setupRequest: (req: { headers: Record<string, string> }) => ({ ...req, headers: { ...req.headers, origin: randomOrigin() } }) }];
+      opts.requests = [
+        { setupRequest: (req: { headers: Record<string, string> }) => ({ ...req, headers: { ...req.headers, origin: randomOrigin() } }) },
+      ];
     }
     const instance = autocannon(opts);
     instance.on('response', (_client, status, _bytes, ms) => {

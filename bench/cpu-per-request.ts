@@ -26,18 +26,27 @@ async function main(): Promise<void> {
     for (const server of r % 2 ? [...servers].reverse() : servers) {
       const before = await server.cpu();
       const result = await run(server, amount);
-      samples.get(server.config)!.push((await server.cpu() - before) / result.requests);
+      samples.get(server.config)!.push(((await server.cpu()) - before) / result.requests);
     }
   }
   const base = samples.get(configs[0])!;
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   for (const [config, xs] of samples) {
     const rel = xs.map((x, i) => x / base[i]);
-    console.log(`${config.padEnd(9)} ${scenario}: ${med(xs).toFixed(1)} µs CPU/request (rounds ${xs.map((x) => x.toFixed(1)).join(' ')}); × ${configs[0]}: ${med(rel).toFixed(3)}`);
+    console.log(
+      `${config.padEnd(9)} ${scenario}: ${med(xs).toFixed(1)} µs CPU/request (rounds ${xs.map((x) => x.toFixed(1)).join(' ')}); × ${configs[0]}: ${med(rel).toFixed(3)}`,
+    );
   }
 }
 
 main().then(
-  () => { stopAll(); process.exit(0); },
-  (error: unknown) => { console.error(error); stopAll(); process.exit(1); },
+  () => {
+    stopAll();
+    process.exit(0);
+  },
+  (error: unknown) => {
+    console.error(error);
+    stopAll();
+    process.exit(1);
+  },
 );

@@ -89,9 +89,13 @@ export async function runEngineBench(log: (line: string) => void, timeMs = 250):
     );
   }
   const { group: g1 } = group(compile(originList(1, 0)));
-  add('preflight, 64 names of 60 chars', '1', () => decidePreflight(g1, { origin: ALLOWED_ORIGIN, method: 'PUT', requestHeaders: HOSTILE_MAX }));
+  add('preflight, 64 names of 60 chars', '1', () =>
+    decidePreflight(g1, { origin: ALLOWED_ORIGIN, method: 'PUT', requestHeaders: HOSTILE_MAX }),
+  );
   add('preflight, 4 KB of ", "', '1', () => decidePreflight(g1, { origin: ALLOWED_ORIGIN, method: 'PUT', requestHeaders: HOSTILE_EMPTY }));
-  add('preflight, 100 KB header (over cap)', '1', () => decidePreflight(g1, { origin: ALLOWED_ORIGIN, method: 'PUT', requestHeaders: HOSTILE_HUGE }));
+  add('preflight, 100 KB header (over cap)', '1', () =>
+    decidePreflight(g1, { origin: ALLOWED_ORIGIN, method: 'PUT', requestHeaders: HOSTILE_HUGE }),
+  );
 
   log(`engine: ${bench.tasks.length} tasks × ${timeMs} ms`);
   await bench.run();

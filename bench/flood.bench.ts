@@ -63,7 +63,8 @@ async function floodOne(config: ConfigId): Promise<FloodResult> {
     const floodSeconds = (performance.now() - started) / 1000;
     const statsAfter = await server.stats();
     const heapAfter = await server.heap();
-    if (floodSeconds < LEGIT_SECONDS) log(`note: the flood (${floodSeconds.toFixed(1)} s) ended before the legitimate run (${LEGIT_SECONDS} s)`);
+    if (floodSeconds < LEGIT_SECONDS)
+      log(`note: the flood (${floodSeconds.toFixed(1)} s) ended before the legitimate run (${LEGIT_SECONDS} s)`);
     return {
       config,
       floodRequests: flood.requests,

@@ -69,7 +69,12 @@ function handshake(port: number, kind: 'polling' | 'websocket', config: GatewayC
   const io = config.startsWith('io');
   const path = io ? `/socket.io/?EIO=4&transport=${kind}` : '/ws';
   const headers: Record<string, string> = { Origin: origin, Connection: kind === 'websocket' ? 'Upgrade' : 'close' };
-  if (kind === 'websocket') Object.assign(headers, { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': randomBytes(16).toString('base64') });
+  if (kind === 'websocket')
+    Object.assign(headers, {
+      Upgrade: 'websocket',
+      'Sec-WebSocket-Version': '13',
+      'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+    });
   return new Promise((resolve) => {
     const req = request({ host: '127.0.0.1', port, path, headers, agent: false });
     req.on('upgrade', (res, socket) => {
@@ -117,9 +122,11 @@ export async function runGatewayBench(
 ): Promise<GatewayResult[]> {
   const cases: { config: GatewayConfigId; kind: 'polling' | 'websocket'; origin: GatewayResult['origin'] }[] = [];
   for (const config of ['io-none', 'io-list', 'io-resolver'] as const) {
-    for (const kind of ['polling', 'websocket'] as const) for (const origin of ['allowed', 'refused'] as const) cases.push({ config, kind, origin });
+    for (const kind of ['polling', 'websocket'] as const)
+      for (const origin of ['allowed', 'refused'] as const) cases.push({ config, kind, origin });
   }
-  for (const config of ['ws-none', 'ws-list'] as const) for (const origin of ['allowed', 'refused'] as const) cases.push({ config, kind: 'websocket', origin });
+  for (const config of ['ws-none', 'ws-list'] as const)
+    for (const origin of ['allowed', 'refused'] as const) cases.push({ config, kind: 'websocket', origin });
   cases.push({ config: 'io-resolver', kind: 'polling', origin: 'flood (distinct unknown origins)' });
 
   const servers = new Map<GatewayConfigId, Server>();

@@ -25,14 +25,21 @@ export interface HookResult {
 }
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
-interface App { handle(req: IncomingMessage, res: ServerResponse): void }
+interface App {
+  handle(req: IncomingMessage, res: ServerResponse): void;
+}
 
 const KINDS = {
   'GET, allowed origin': { method: 'GET', headers: { host: '127.0.0.1:3000', accept: '*/*', origin: ALLOWED_ORIGIN } },
   'GET, refused origin': { method: 'GET', headers: { host: '127.0.0.1:3000', accept: '*/*', origin: REFUSED_ORIGIN } },
   'preflight PUT, 2 headers': {
     method: 'OPTIONS',
-    headers: { host: '127.0.0.1:3000', origin: ALLOWED_ORIGIN, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'x-api-key, x-request-id' },
+    headers: {
+      host: '127.0.0.1:3000',
+      origin: ALLOWED_ORIGIN,
+      'access-control-request-method': 'PUT',
+      'access-control-request-headers': 'x-api-key, x-request-id',
+    },
   },
 } as const;
 type Kind = keyof typeof KINDS;
@@ -77,7 +84,12 @@ export function runHookBench(log: (line: string) => void, rounds = 9, perRound =
   const passThrough: Middleware = (_req, _res, next) => next();
   const ours = makeApp(passThrough);
   expressBinding.install(
-    { getInstance: () => ours, use: () => { throw new Error('bench: expected the binding to wrap app.handle'); } },
+    {
+      getInstance: () => ours,
+      use: () => {
+        throw new Error('bench: expected the binding to wrap app.handle');
+      },
+    },
     { index },
   );
   const apps: Record<'none' | 'ours' | 'cors', App> = { none: makeApp(passThrough), ours, cors: makeApp(cors({ origin: origins })) };

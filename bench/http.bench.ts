@@ -14,7 +14,11 @@ export const SCENARIOS = {
   preflight: {
     label: 'preflight PUT, 2 headers',
     method: 'OPTIONS',
-    headers: { origin: ALLOWED_ORIGIN, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'x-api-key, x-request-id' },
+    headers: {
+      origin: ALLOWED_ORIGIN,
+      'access-control-request-method': 'PUT',
+      'access-control-request-headers': 'x-api-key, x-request-id',
+    },
   },
 } as const;
 export type ScenarioId = keyof typeof SCENARIOS;
@@ -131,7 +135,13 @@ const median = (xs: number[]) => {
 };
 
 function side(config: ConfigId, rounds: SideStats['rounds']): SideStats {
-  return { config, rps: median(rounds.map((r) => r.rps)), p50: median(rounds.map((r) => r.p50)), p99: median(rounds.map((r) => r.p99)), rounds };
+  return {
+    config,
+    rps: median(rounds.map((r) => r.rps)),
+    p50: median(rounds.map((r) => r.p50)),
+    p99: median(rounds.map((r) => r.p99)),
+    rounds,
+  };
 }
 
 export async function runHttpBench(opts: HttpBenchOptions): Promise<{ pairs: PairResult[]; checks: CheckResult[] }> {
@@ -193,7 +203,14 @@ export async function runHttpBench(opts: HttpBenchOptions): Promise<{ pairs: Pai
         // Let the previous pair's servers finish what V8 does after a burst (GC, compiler threads) on this core first.
         await new Promise((r) => setTimeout(r, opts.settleMs));
         const [resA, resB] = await Promise.all([load(sa, la, scenario, opts.seconds), load(sb, lb, scenario, opts.seconds)]);
-        const entry = (replica: number, r: LoadResult) => ({ replica, rps: r.rps, p50: r.p50, p99: r.p99, statuses: r.statuses, errors: r.errors + r.timeouts });
+        const entry = (replica: number, r: LoadResult) => ({
+          replica,
+          rps: r.rps,
+          p50: r.p50,
+          p99: r.p99,
+          statuses: r.statuses,
+          errors: r.errors + r.timeouts,
+        });
         perRound[p].a.push(entry(ra, resA));
         perRound[p].b.push(entry(rb, resB));
         perRound[p].ratios.push(resB.rps / resA.rps);

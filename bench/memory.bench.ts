@@ -46,7 +46,9 @@ class FloodResolver extends CorsOriginResolver {
 
 @Controller('api/items')
 class FloodController {
-  @Get() list() { return { ok: true }; }
+  @Get() list() {
+    return { ok: true };
+  }
 }
 
 @Module({
@@ -117,7 +119,11 @@ async function overHttp(count: number): Promise<MemoryResult> {
   }
 }
 
-export async function runMemoryBench(log: (line: string) => void, inProcessCount = 1_000_000, httpCount = 100_000): Promise<MemoryResult[]> {
+export async function runMemoryBench(
+  log: (line: string) => void,
+  inProcessCount = 1_000_000,
+  httpCount = 100_000,
+): Promise<MemoryResult[]> {
   log(`memory: ${inProcessCount.toLocaleString('en-US')} origins in process, ${httpCount.toLocaleString('en-US')} over HTTP`);
   const results = [await inProcess(inProcessCount)];
   results.push(await overHttp(httpCount));

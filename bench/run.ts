@@ -23,7 +23,9 @@ import { CACHE_MAX, MemoryResult, runMemoryBench } from './memory.bench.js';
 const env = process.env;
 const num = (name: string, fallback: number) => (env[name] !== undefined && env[name] !== '' ? Number(env[name]) : fallback);
 const ONLY = new Set((env.BENCH_ONLY ?? 'engine,hook,memory,http,gateway').split(',').map((s) => s.trim()));
-const CONFIG_IDS = (env.BENCH_CONFIGS ?? 'nest,defaults,merged,large,resolver,floor,fnest,fdefaults,fmerged').split(',').map((s) => s.trim()) as ConfigId[];
+const CONFIG_IDS = (env.BENCH_CONFIGS ?? 'nest,defaults,merged,large,resolver,floor,fnest,fdefaults,fmerged')
+  .split(',')
+  .map((s) => s.trim()) as ConfigId[];
 for (const c of CONFIG_IDS) if (!(c in CONFIGS)) throw new Error(`BENCH_CONFIGS: unknown '${c}' (${Object.keys(CONFIGS).join(', ')})`);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = env.BENCH_OUT ?? join(ROOT, 'bench', 'results');
@@ -64,7 +66,10 @@ function machine() {
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib', 'bench', ':!bench/results'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib', 'bench', ':!bench/results'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim();
     if (dirty) commit += '+changes';
   } catch {
     // not a git checkout: the commit stays unknown
@@ -75,7 +80,9 @@ function machine() {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     commit,
-    pinning: PINNING ? `servers on CPU ${PINNING.server}, load generators on CPU ${PINNING.loader} (taskset)` : 'none (no taskset or one core)',
+    pinning: PINNING
+      ? `servers on CPU ${PINNING.server}, load generators on CPU ${PINNING.loader} (taskset)`
+      : 'none (no taskset or one core)',
   };
 }
 
@@ -90,7 +97,8 @@ function table(head: string[], rows: string[][]): string {
 
 function httpTable(pairs: PairResult[]): string {
   const rows = pairs.map((p) => {
-    const vs = p.a === p.b ? `${CONFIG_NUMBER[p.a]} vs ${CONFIG_NUMBER[p.b]} (A/A: noise floor)` : `${CONFIG_NUMBER[p.b]} vs ${CONFIG_NUMBER[p.a]}`;
+    const vs =
+      p.a === p.b ? `${CONFIG_NUMBER[p.a]} vs ${CONFIG_NUMBER[p.b]} (A/A: noise floor)` : `${CONFIG_NUMBER[p.b]} vs ${CONFIG_NUMBER[p.a]}`;
     const what = p.a === p.b ? CONFIGS[p.a] : CONFIGS[p.b];
     return [
       vs,
@@ -104,7 +112,10 @@ function httpTable(pairs: PairResult[]): string {
       `${p.ratioMin.toFixed(2)}–${p.ratioMax.toFixed(2)}`,
     ];
   });
-  return table(['pair', 'configuration', 'request', 'req/s', 'p50 ms', 'p99 ms', 'reference req/s (same time)', 'ratio', 'range over rounds'], rows);
+  return table(
+    ['pair', 'configuration', 'request', 'req/s', 'p50 ms', 'p99 ms', 'reference req/s (same time)', 'ratio', 'range over rounds'],
+    rows,
+  );
 }
 
 interface Goal {
@@ -117,7 +128,12 @@ function goals(pairs: PairResult[], memory: MemoryResult[]): Goal[] {
   const find = (a: ConfigId, b: ConfigId, s: string) => pairs.find((p) => p.a === a && p.b === b && p.scenario === s);
   const out: Goal[] = [];
   const ratioGoal = (label: string, p: PairResult | undefined, min: number) => {
-    if (p) out.push({ goal: `${label} ≥ ${min.toFixed(2)}×`, measured: `${p.ratio.toFixed(3)}× (rounds ${p.ratioMin.toFixed(2)}–${p.ratioMax.toFixed(2)})`, met: p.ratio >= min });
+    if (p)
+      out.push({
+        goal: `${label} ≥ ${min.toFixed(2)}×`,
+        measured: `${p.ratio.toFixed(3)}× (rounds ${p.ratioMin.toFixed(2)}–${p.ratioMax.toFixed(2)})`,
+        met: p.ratio >= min,
+      });
   };
   ratioGoal('3 (defaults) GET allowed vs 1 (no CORS)', find('base', 'defaults', 'allowed'), 0.97);
   ratioGoal('4 (@Cors merged, 100 routes) GET allowed vs 1', find('base', 'merged', 'allowed'), 0.97);
@@ -158,10 +174,16 @@ function memoryTable(results: MemoryResult[]): string {
 
 function checksTable(checks: CheckResult[]): string {
   const failed = checks.filter((c) => !c.ok);
-  if (failed.length === 0) return `Every configuration answered as intended (${checks.length} checks: status and Access-Control-Allow-Origin).`;
+  if (failed.length === 0)
+    return `Every configuration answered as intended (${checks.length} checks: status and Access-Control-Allow-Origin).`;
   return `**Checks failed** (the figures below do not measure what they claim):\n\n${table(
     ['configuration', 'request', 'got', 'expected'],
-    failed.map((c) => [`${CONFIG_NUMBER[c.config]} ${CONFIGS[c.config]}`, SCENARIOS[c.scenario].label, `${c.status} ACAO=${c.acao}`, c.expected]),
+    failed.map((c) => [
+      `${CONFIG_NUMBER[c.config]} ${CONFIGS[c.config]}`,
+      SCENARIOS[c.scenario].label,
+      `${c.status} ACAO=${c.acao}`,
+      c.expected,
+    ]),
   )}`;
 }
 
@@ -173,7 +195,9 @@ function gatewayTable(results: GatewayResult[]): string {
       r.handshake,
       r.origin,
       `**${f0(r.perSecond)}**`,
-      Object.entries(r.statuses).map(([s, n]) => `${s === '0' ? 'closed' : s}×${n}`).join(', '),
+      Object.entries(r.statuses)
+        .map(([s, n]) => `${s === '0' ? 'closed' : s}×${n}`)
+        .join(', '),
       r.resolverCallsPerHandshake === undefined ? '' : f2(r.resolverCallsPerHandshake),
     ]),
   );
@@ -191,14 +215,18 @@ async function main(): Promise<void> {
     settleMs: num('BENCH_SETTLE_MS', 300),
   };
   const info = machine();
-  log(`${info.nproc} CPUs (${info.cpuModel}), node ${info.node}; busy before start: ${busyBefore?.map((b) => `${b}%`).join(' / ') ?? 'n/a'}; pinning: ${info.pinning}`);
+  log(
+    `${info.nproc} CPUs (${info.cpuModel}), node ${info.node}; busy before start: ${busyBefore?.map((b) => `${b}%`).join(' / ') ?? 'n/a'}; pinning: ${info.pinning}`,
+  );
 
   const engine = ONLY.has('engine') ? await runEngineBench(log) : [];
   const hook = ONLY.has('hook') ? runHookBench(log) : [];
   const memory = ONLY.has('memory') ? await runMemoryBench(log) : [];
   const http = ONLY.has('http') ? await runHttpBench({ ...opts, configs: CONFIG_IDS, log }) : { pairs: [], checks: [] };
   const gatewayRounds = Math.max(1, Math.round(opts.rounds * 0.75));
-  const gateway = ONLY.has('gateway') ? await runGatewayBench(log, { rounds: gatewayRounds, seconds: opts.seconds, connections: opts.connections }) : [];
+  const gateway = ONLY.has('gateway')
+    ? await runGatewayBench(log, { rounds: gatewayRounds, seconds: opts.seconds, connections: opts.connections })
+    : [];
   const load1After = loadavg()[0];
   const seconds = (Date.now() - started) / 1000;
   const goalList = goals(http.pairs, memory);
@@ -219,13 +247,26 @@ async function main(): Promise<void> {
           '',
         ]
       : []),
-    ...(goalList.length ? ['**Goals**', '', table(['goal', 'measured', 'met'], goalList.map((g) => [g.goal, g.measured, g.met ? 'yes' : 'no'])), ''] : []),
+    ...(goalList.length
+      ? [
+          '**Goals**',
+          '',
+          table(
+            ['goal', 'measured', 'met'],
+            goalList.map((g) => [g.goal, g.measured, g.met ? 'yes' : 'no']),
+          ),
+          '',
+        ]
+      : []),
     ...(engine.length ? ['**Engine alone** (tinybench, median ns per decision):', '', engineTable(engine), ''] : []),
     ...(hook.length
       ? [
           '**The request hook alone** (real `IncomingMessage`/`ServerResponse` objects, each hook where an app has it; ns added to a request that costs the first column without a hook; median of 9 rounds):',
           '',
-          table(['request', 'no hook (ns)', 'this library adds (ns)', 'cors() adds (ns)'], hook.map((h) => [h.request, f0(h.noneNs), f0(h.oursNs), f0(h.corsNs)])),
+          table(
+            ['request', 'no hook (ns)', 'this library adds (ns)', 'cors() adds (ns)'],
+            hook.map((h) => [h.request, f0(h.noneNs), f0(h.oursNs), f0(h.corsNs)]),
+          ),
           '',
         ]
       : []),
@@ -237,7 +278,14 @@ async function main(): Promise<void> {
           '',
         ]
       : []),
-    ...(memory.length ? [`**Memory** (heap after a full GC; the library's decision cache keeps at most ${CACHE_MAX.toLocaleString('en-US')} origins by default):`, '', memoryTable(memory), ''] : []),
+    ...(memory.length
+      ? [
+          `**Memory** (heap after a full GC; the library's decision cache keeps at most ${CACHE_MAX.toLocaleString('en-US')} origins by default):`,
+          '',
+          memoryTable(memory),
+          '',
+        ]
+      : []),
   ].join('\n');
 
   mkdirSync(OUT, { recursive: true });

@@ -113,7 +113,15 @@ export class CorsGatewayInstaller implements OnModuleInit, OnModuleDestroy {
       const unit = binding.unitOf(server as object);
       let group = units.get(unit);
       if (!group) units.set(unit, (group = { binding, entries: [] }));
-      group.entries.push({ gateway: name, label: name, handshake: gateway.handshake, source: gateway.source, server: server as object, options: meta.options, port: meta.port });
+      group.entries.push({
+        gateway: name,
+        label: name,
+        handshake: gateway.handshake,
+        source: gateway.source,
+        server: server as object,
+        options: meta.options,
+        port: meta.port,
+      });
     }
     for (const [unit, { binding, entries }] of units) problems.push(...binding.problems(unit, entries));
     if (problems.length > 0) throw new CorsConfigError(problems);

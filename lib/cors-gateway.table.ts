@@ -6,12 +6,7 @@
 import type { CorsGatewayBound } from './adapters/cors-gateway.binding.js';
 import { CompileContext, compilePolicy, CorsProblem, describe } from './core/cors-compiler.js';
 import { actualHeaders } from './core/cors-engine.js';
-import {
-  CompiledHandshakePolicy,
-  decideHandshake,
-  decideHandshakeAny,
-  HandshakeMode,
-} from './core/cors-handshake.js';
+import { CompiledHandshakePolicy, decideHandshake, decideHandshakeAny, HandshakeMode } from './core/cors-handshake.js';
 import { CorsPolicy, mergePolicies } from './core/cors-policy.js';
 
 /** Module-wide settings of the WebSocket gateway check (`CorsModule.forRoot({ gateways })`). */
@@ -40,12 +35,16 @@ export function compileGateway(
   ctx: CompileContext,
 ): { gateway: CompiledGateway | null; problems: CorsProblem[] } {
   const requireOrigin = settings.requireOrigin === true;
-  if (classPolicy === false) return { gateway: { gateway: name, handshake: { mode: 'off', policy: null, requireOrigin }, source: false }, problems: [] };
+  if (classPolicy === false)
+    return { gateway: { gateway: name, handshake: { mode: 'off', policy: null, requireOrigin }, source: false }, problems: [] };
   const merged = mergePolicies(defaults, classPolicy || undefined);
   const { policy, problems } = compilePolicy(merged, name, ctx);
   if (!policy) return { gateway: null, problems };
   const mode: HandshakeMode = merged.origin === undefined ? 'same-origin' : 'policy';
-  return { gateway: { gateway: name, handshake: { mode, policy: mode === 'policy' ? policy : null, requireOrigin }, source: merged }, problems: [] };
+  return {
+    gateway: { gateway: name, handshake: { mode, policy: mode === 'policy' ? policy : null, requireOrigin }, source: merged },
+    problems: [],
+  };
 }
 
 /** A bound gateway, as `routes()` lists it and `evaluate()` explains it. */
@@ -95,7 +94,9 @@ export interface GatewayEvaluation {
 /** Finds the gateway serving `path` (and `namespace` for Socket.IO), preferring the HTTP server's port. */
 export function findGateway(routes: readonly CorsGatewayRoute[], path: string, namespace: string | undefined): CorsGatewayRoute | null {
   const serving = routes.filter((r) =>
-    r.transport === 'socket.io' ? path === r.path || `${path}/` === r.path || path.startsWith(r.path) : path === r.path || path === `${r.path}/`,
+    r.transport === 'socket.io'
+      ? path === r.path || `${path}/` === r.path || path.startsWith(r.path)
+      : path === r.path || path === `${r.path}/`,
   );
   if (serving.length === 0) return null;
   const ns = namespace === undefined || namespace === '' ? '/' : namespace.startsWith('/') ? namespace : `/${namespace}`;
@@ -104,7 +105,11 @@ export function findGateway(routes: readonly CorsGatewayRoute[], path: string, n
 }
 
 /** What a handshake from `origin` to the gateway gets: the union at the handshake, then the gateway's own policy. */
-export async function evaluateGateway(route: CorsGatewayRoute, origin: string | undefined, host: string | undefined): Promise<GatewayEvaluation> {
+export async function evaluateGateway(
+  route: CorsGatewayRoute,
+  origin: string | undefined,
+  host: string | undefined,
+): Promise<GatewayEvaluation> {
   const result: GatewayEvaluation = {
     allowed: false,
     reason: '',
@@ -120,7 +125,8 @@ export async function evaluateGateway(route: CorsGatewayRoute, origin: string | 
     const vary = route.unit.some((g) => g.mode === 'same-origin' || (g.mode === 'policy' && !g.policy?.anyOrigin));
     if (vary) result.headers['Vary'] = 'Origin';
     const policy = atHandshake.gateway?.mode === 'policy' ? atHandshake.gateway.policy : null;
-    if (atHandshake.verdict.allowed && policy && origin !== undefined) Object.assign(result.headers, Object.fromEntries(actualHeaders(policy, origin)));
+    if (atHandshake.verdict.allowed && policy && origin !== undefined)
+      Object.assign(result.headers, Object.fromEntries(actualHeaders(policy, origin)));
   }
   if (!atHandshake.verdict.allowed) {
     result.reason = `handshake refused (${route.transport === 'socket.io' ? '403 on polling, no 101 on a WebSocket upgrade' : '403, no 101'}): ${atHandshake.verdict.reason}`;

@@ -54,13 +54,19 @@ export function moduleOptionsProblems(options: CorsModuleOptions | undefined | n
 /** `gateways: { requireOrigin }` (WebSocket gateways, docs/websockets.md). */
 function gatewayOptionProblems(gateways: unknown): CorsProblem[] {
   if (gateways === undefined) return [];
-  const problem = (field: string, value: unknown, reason: string): CorsProblem => ({ route: DEFAULTS_ROUTE, field, value: String(value), reason });
+  const problem = (field: string, value: unknown, reason: string): CorsProblem => ({
+    route: DEFAULTS_ROUTE,
+    field,
+    value: String(value),
+    reason,
+  });
   if (gateways === null || typeof gateways !== 'object' || Array.isArray(gateways)) {
     return [problem('gateways', gateways, 'gateways is an object such as { requireOrigin: true }')];
   }
   const found: CorsProblem[] = [];
   for (const [key, value] of Object.entries(gateways)) {
-    if (key !== 'requireOrigin') found.push(problem(`gateways.${key}`, value, 'unknown option: the gateway settings are { requireOrigin }'));
+    if (key !== 'requireOrigin')
+      found.push(problem(`gateways.${key}`, value, 'unknown option: the gateway settings are { requireOrigin }'));
     else if (value !== undefined && typeof value !== 'boolean') found.push(problem('gateways.requireOrigin', value, 'true or false'));
   }
   return found;

@@ -73,7 +73,8 @@ async function load(): Promise<NestInternals> {
   const [constants, addLeadingSlash, RoutePathFactory, PathsExplorer] = await Promise.all([
     need(
       '@nestjs/common/constants.js',
-      (m) => (typeof m.HOST_METADATA === 'string' && typeof m.MODULE_PATH === 'string' && typeof m.VERSION_METADATA === 'string' ? m : undefined),
+      (m) =>
+        typeof m.HOST_METADATA === 'string' && typeof m.MODULE_PATH === 'string' && typeof m.VERSION_METADATA === 'string' ? m : undefined,
       'HOST_METADATA, MODULE_PATH and VERSION_METADATA',
     ),
     need('@nestjs/common/utils/shared.utils.js', (m) => fn(m.addLeadingSlash), 'addLeadingSlash'),

@@ -277,7 +277,9 @@ export class CorsPolicyService implements OnModuleInit, OnApplicationShutdown {
     }
     const policy = entry.policy;
     if (!policy) {
-      result.reason = entry.pathPolicy ? `CORS is off for ${path} (the path policy '${entry.path}' is false)` : 'CORS is off for this route';
+      result.reason = entry.pathPolicy
+        ? `CORS is off for ${path} (the path policy '${entry.path}' is false)`
+        : 'CORS is off for this route';
       return result;
     }
     if (policy.varyOrigin) result.headers['Vary'] = 'Origin';

@@ -49,7 +49,16 @@ export interface CorsRouteTableResult {
   problems: CorsProblem[];
 }
 
-export function buildRouteTable({ modules, config, adapterHost, defaults: options, paths, ctx, nest, inheritedProblems = [] }: CorsRouteTableInput): CorsRouteTableResult {
+export function buildRouteTable({
+  modules,
+  config,
+  adapterHost,
+  defaults: options,
+  paths,
+  ctx,
+  nest,
+  inheritedProblems = [],
+}: CorsRouteTableInput): CorsRouteTableResult {
   // Module settings (originCache, invalidation) are not policy fields: only the default policy is merged.
   const defaults = defaultPolicyOf(options);
   const adapter = adapterHost.httpAdapter as any;
@@ -65,16 +74,13 @@ export function buildRouteTable({ modules, config, adapterHost, defaults: option
 
   for (const moduleRef of modules.values()) {
     const modulePath =
-      Reflect.getMetadata(MODULE_PATH + modules.applicationId, moduleRef.metatype) ??
-      Reflect.getMetadata(MODULE_PATH, moduleRef.metatype);
+      Reflect.getMetadata(MODULE_PATH + modules.applicationId, moduleRef.metatype) ?? Reflect.getMetadata(MODULE_PATH, moduleRef.metatype);
     for (const wrapper of moduleRef.controllers.values()) {
       const metatype = wrapper.metatype as Type | null;
       if (!metatype || !wrapper.instance) continue;
       const classPolicy = Reflect.getMetadata(CORS_POLICY_METADATA, metatype) as CorsPolicy | false | undefined;
       const hosts = compileHosts(Reflect.getMetadata(HOST_METADATA, metatype));
-      const controllerVersion = versioning
-        ? (Reflect.getMetadata(VERSION_METADATA, metatype) ?? versioning.defaultVersion)
-        : undefined;
+      const controllerVersion = versioning ? (Reflect.getMetadata(VERSION_METADATA, metatype) ?? versioning.defaultVersion) : undefined;
       const ctrlPaths = toPaths(Reflect.getMetadata('path', metatype), addLeadingSlash);
       for (const ctrlPath of ctrlPaths) {
         for (const route of pathsExplorer.scanForPaths(wrapper.instance as object)) {

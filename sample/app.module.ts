@@ -82,7 +82,10 @@ function graphqlModule(adapter: SampleAdapter): DynamicModule {
     return GraphQLModule.forRoot<MercuriusDriverConfig>({
       driver: MercuriusDriver,
       typeDefs: TENANT_TYPE_DEFS,
-      context: (request: { raw: GraphqlContext['req'] }, reply: { raw: GraphqlContext['res'] }): GraphqlContext => ({ req: request.raw, res: reply.raw }),
+      context: (request: { raw: GraphqlContext['req'] }, reply: { raw: GraphqlContext['res'] }): GraphqlContext => ({
+        req: request.raw,
+        res: reply.raw,
+      }),
     });
   }
   return GraphQLModule.forRoot<ApolloDriverConfig>({
@@ -117,7 +120,15 @@ export class AppModule {
         AdminOriginsController,
         CorsExplainController,
       ],
-      providers: [TokenGuard, TenantOrigins, TenantOriginsSeeder, AdminTokenGuard, TenantGraphqlResolver, TenantProfiles, TenantFeedGateway],
+      providers: [
+        TokenGuard,
+        TenantOrigins,
+        TenantOriginsSeeder,
+        AdminTokenGuard,
+        TenantGraphqlResolver,
+        TenantProfiles,
+        TenantFeedGateway,
+      ],
     };
   }
 }

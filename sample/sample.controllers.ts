@@ -1,4 +1,16 @@
-import { CanActivate, Controller, ExecutionContext, Get, Header, Injectable, Post, UseGuards, UnauthorizedException, Body, HttpCode } from '@nestjs/common';
+import {
+  CanActivate,
+  Controller,
+  ExecutionContext,
+  Get,
+  Header,
+  Injectable,
+  Post,
+  UseGuards,
+  UnauthorizedException,
+  Body,
+  HttpCode,
+} from '@nestjs/common';
 import { Cors } from '../lib/index.js';
 import { FRONTEND_ORIGIN } from './sample.config.js';
 

@@ -77,7 +77,10 @@ export function checkTenantOrigin(input: unknown): { ok: true; origin: string } 
   }
   if (parsed.scheme !== 'https' && parsed.scheme !== 'http') return { ok: false, reason: 'a tenant front-end is a web page: use https://' };
   if (parsed.scheme === 'http' && !isLocalHost(parsed.host)) {
-    return { ok: false, reason: 'tenant routes send cookies, and a plain-http origin can be impersonated on the network path: use https://' };
+    return {
+      ok: false,
+      reason: 'tenant routes send cookies, and a plain-http origin can be impersonated on the network path: use https://',
+    };
   }
   const origin = parsed.pattern.origin;
   if (!isSerializedOrigin(origin)) return { ok: false, reason: `'${origin}' is not an origin a browser sends` };

@@ -25,7 +25,15 @@ const B = 'https://b.example';
 
 describe('OriginDecisionCache', () => {
   it('has defaults well under a second for the timeout', () => {
-    expect(ORIGIN_CACHE_DEFAULTS).toEqual({ ttl: 60_000, negativeTtl: 10_000, max: 10_000, timeout: 250, staleIfError: 0, errorTtl: 1_000, concurrency: 32 });
+    expect(ORIGIN_CACHE_DEFAULTS).toEqual({
+      ttl: 60_000,
+      negativeTtl: 10_000,
+      max: 10_000,
+      timeout: 250,
+      staleIfError: 0,
+      errorTtl: 1_000,
+      concurrency: 32,
+    });
   });
 
   it('reuses an allowed answer until its TTL passes, then asks again', async () => {
@@ -119,10 +127,13 @@ describe('OriginDecisionCache', () => {
 
   it('remembers a failure for errorTtl only, and answers again once the store recovers (no restart)', async () => {
     let down = true;
-    const t = setup(async () => {
-      if (down) throw new Error('ECONNREFUSED');
-      return true;
-    }, { errorTtl: 1_000 });
+    const t = setup(
+      async () => {
+        if (down) throw new Error('ECONNREFUSED');
+        return true;
+      },
+      { errorTtl: 1_000 },
+    );
     expect(await t.ask(A)).toBe(false);
     expect(await t.ask(A)).toBe(false); // within errorTtl: the down store is not asked again
     expect(t.calls).toHaveLength(1);
@@ -136,10 +147,13 @@ describe('OriginDecisionCache', () => {
   it('serves an expired "allowed" answer while the store fails only when staleIfError allows it', async () => {
     for (const staleIfError of [0, 5_000]) {
       let down = false;
-      const t = setup(async () => {
-        if (down) throw new Error('down');
-        return true;
-      }, { ttl: 1_000, staleIfError, errorTtl: 100 });
+      const t = setup(
+        async () => {
+          if (down) throw new Error('down');
+          return true;
+        },
+        { ttl: 1_000, staleIfError, errorTtl: 100 },
+      );
       expect(await t.ask(A)).toBe(true);
       down = true;
       t.clock.t += 1_500; // expired, within the stale window when there is one
@@ -235,7 +249,10 @@ describe('OriginDecisionCache: concurrent lookups are bounded', () => {
     const running = [t.ask('https://r1.example'), t.ask('https://r2.example')];
     for (let i = 0; i < 500; i++) t.cache.decide(`https://flood-${i}.example`, undefined);
     expect(t.logs).toEqual([
-      ['warn', 'TestResolver: 2 lookups already running; refusing origins not yet known, starting with https://flood-0.example, without asking until one finishes (originCache.concurrency)'],
+      [
+        'warn',
+        'TestResolver: 2 lookups already running; refusing origins not yet known, starting with https://flood-0.example, without asking until one finishes (originCache.concurrency)',
+      ],
     ]);
     t.clock.t += 29_999;
     t.cache.decide('https://late.example', undefined);

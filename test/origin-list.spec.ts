@@ -77,10 +77,14 @@ describe('OriginListCache', () => {
 
   it('fails closed when the load fails or times out, logs once per burst, retries after errorTtl', async () => {
     let mode: 'ok' | 'throw' | 'hang' = 'throw';
-    const t = setup(() => (mode === 'ok' ? [A] : mode === 'throw' ? Promise.reject(new Error('connection refused')) : new Promise<string[]>(() => undefined)), {
-      errorTtl: 1_000,
-      timeout: 20,
-    });
+    const t = setup(
+      () =>
+        mode === 'ok' ? [A] : mode === 'throw' ? Promise.reject(new Error('connection refused')) : new Promise<string[]>(() => undefined),
+      {
+        errorTtl: 1_000,
+        timeout: 20,
+      },
+    );
     expect(await t.ask(A)).toBe(false);
     expect(await t.ask(A)).toBe(false); // within errorTtl: no new load
     expect(t.calls()).toBe(1);
@@ -118,7 +122,9 @@ describe('OriginListCache', () => {
     expect(await t.ask('https://shop.example')).toBe(false);
     expect(t.cache.size).toBe(1);
     expect(t.logs).toHaveLength(1);
-    expect(t.logs[0][1]).toMatch(/^Tenants.allOrigins\(\) returned 3 values that are not a serialized origin \("https:\/\/Shop.example\/", 42, "null"\).*store 'https:\/\/shop.example'/);
+    expect(t.logs[0][1]).toMatch(
+      /^Tenants.allOrigins\(\) returned 3 values that are not a serialized origin \("https:\/\/Shop.example\/", 42, "null"\).*store 'https:\/\/shop.example'/,
+    );
   });
 
   it('a loader that throws synchronously or returns a non-iterable fails closed', async () => {

@@ -4,7 +4,14 @@
  * with `res.end()` and one the framework sends later (it merges its own headers in at `writeHead`).
  */
 import type { ServerResponse } from 'node:http';
-import { decidePreflight, HeaderList, isOriginAllowed, PREFLIGHT_REFUSED_STATUS, PreflightOutcome, PreflightRequest } from '../core/cors-engine.js';
+import {
+  decidePreflight,
+  HeaderList,
+  isOriginAllowed,
+  PREFLIGHT_REFUSED_STATUS,
+  PreflightOutcome,
+  PreflightRequest,
+} from '../core/cors-engine.js';
 import type { CompiledPolicy } from '../core/cors-compiler.js';
 import type { RouteGroup } from '../core/cors-route-index.js';
 
@@ -126,7 +133,13 @@ export function decidePreflightThen(
  * An actual (non-preflight) request to a route with a CORS policy: its headers on the response, then `proceed()` (at
  * once, or once an async origin decision is in; a rejected decision is a refusal).
  */
-export function corsForActual(res: ServerResponse, policy: CompiledPolicy, origin: string | undefined, request: unknown, proceed: () => void): void {
+export function corsForActual(
+  res: ServerResponse,
+  policy: CompiledPolicy,
+  origin: string | undefined,
+  request: unknown,
+  proceed: () => void,
+): void {
   if (policy.anyOrigin) {
     grant(res, policy, origin);
     return proceed();
@@ -142,7 +155,11 @@ export function corsForActual(res: ServerResponse, policy: CompiledPolicy, origi
   allowed.then(
     (ok) => {
       // Ours: a failure to set the headers leaves the response without them, the app still runs.
-      if (ok) settle(() => grant(res, policy, origin), () => undefined);
+      if (ok)
+        settle(
+          () => grant(res, policy, origin),
+          () => undefined,
+        );
       settle(proceed);
     },
     () => settle(proceed),

@@ -45,7 +45,14 @@ function answerPreflight(res: ServerResponse, outcome: PreflightOutcome, powered
  * The per-request work. Calls `proceed()` when the app should run (at once, or once an async origin decision is
  * in), or answers a preflight itself. `prepare` is null when the request already has Express's prototypes.
  */
-function handleCors(runtime: CorsRuntime, req: Req, res: ServerResponse, proceed: () => void, prepare: Prepare | null, poweredBy: () => boolean): void {
+function handleCors(
+  runtime: CorsRuntime,
+  req: Req,
+  res: ServerResponse,
+  proceed: () => void,
+  prepare: Prepare | null,
+  poweredBy: () => boolean,
+): void {
   const index = runtime.index;
   if (index === null) return proceed();
   const group: RouteGroup | null = index.lookup(pathname(req.url));
@@ -85,7 +92,14 @@ function handleCors(runtime: CorsRuntime, req: Req, res: ServerResponse, proceed
 /** The hook as a plain Express middleware (the fallback, and for apps that mount it themselves). */
 export function createExpressCorsHook(runtime: CorsRuntime) {
   return function nestjsRouteCors(req: Req, res: ServerResponse, next: Next): void {
-    handleCors(runtime, req, res, () => next(), null, () => false);
+    handleCors(
+      runtime,
+      req,
+      res,
+      () => next(),
+      null,
+      () => false,
+    );
   };
 }
 

@@ -309,7 +309,9 @@ class FastifyRoutes {
   private candidates(index: CorsRouteIndex<unknown>): Map<string, Map<string, Candidate[]>> {
     if (this.byMethod !== null) return this.byMethod;
     const routes: { method: string; url: string }[] =
-      this.recorded.length > 0 ? this.recorded : index.entries.filter((e) => e.pathPolicy !== true).map((e) => ({ method: e.method, url: e.path }));
+      this.recorded.length > 0
+        ? this.recorded
+        : index.entries.filter((e) => e.pathPolicy !== true).map((e) => ({ method: e.method, url: e.path }));
     const byMethod = new Map<string, Map<string, Candidate[]>>();
     const seen = new Set<string>();
     for (const { method, url } of routes) {
@@ -474,9 +476,18 @@ function handle(runtime: CorsRuntime, router: FastifyRoutes, request: FastifyReq
  * router also runs at this URL for their own method: Access-Control-Allow-Methods never names a method another,
  * more specific route serves here (the browser would cache the grant for it).
  */
-function confirmed(own: RouteGroup<unknown>, routePath: string, requested: string, url: string, router: FastifyRoutes, index: CorsRouteIndex<unknown>): RouteGroup<unknown> {
+function confirmed(
+  own: RouteGroup<unknown>,
+  routePath: string,
+  requested: string,
+  url: string,
+  router: FastifyRoutes,
+  index: CorsRouteIndex<unknown>,
+): RouteGroup<unknown> {
   if (own.entries.every((e) => e.method === requested || e.method === 'ALL')) return own;
-  const kept = own.entries.filter((e) => e.method === requested || e.method === 'ALL' || router.routeOf(e.method, url, index) === routePath);
+  const kept = own.entries.filter(
+    (e) => e.method === requested || e.method === 'ALL' || router.routeOf(e.method, url, index) === routePath,
+  );
   return kept.length === own.entries.length ? own : new RouteGroup(kept);
 }
 
@@ -512,7 +523,11 @@ function runUserHook(hook: Hook, self: unknown, request: FastifyRequestLike, rep
   };
   try {
     const result = hook.call(self, request, reply, once) as PromiseLike<unknown> | undefined;
-    if (result && typeof result.then === 'function') result.then(() => once(), (err) => once(err ?? new Error('onRequest hook rejected')));
+    if (result && typeof result.then === 'function')
+      result.then(
+        () => once(),
+        (err) => once(err ?? new Error('onRequest hook rejected')),
+      );
   } catch (err) {
     once(err);
   }
@@ -534,7 +549,8 @@ export const fastifyBinding: CorsHttpBinding = {
     const constrained = { any: false };
     try {
       instance.addHook('onRoute', (route) => {
-        for (const method of Array.isArray(route.method) ? route.method : [route.method]) recorded.push({ method: method.toUpperCase(), url: route.url });
+        for (const method of Array.isArray(route.method) ? route.method : [route.method])
+          recorded.push({ method: method.toUpperCase(), url: route.url });
         if (route.constraints !== undefined && Object.keys(route.constraints).length > 0) constrained.any = true;
       });
     } catch {

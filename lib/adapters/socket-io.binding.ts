@@ -17,12 +17,7 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { CompiledPolicy, CorsProblem } from '../core/cors-compiler.js';
 import { decidePreflight, PREFLIGHT_REFUSED_STATUS, PREFLIGHT_VARY, type PreflightOutcome } from '../core/cors-engine.js';
-import {
-  CompiledHandshakePolicy,
-  decideHandshake,
-  decideHandshakeAny,
-  HandshakeMatch,
-} from '../core/cors-handshake.js';
+import { CompiledHandshakePolicy, decideHandshake, decideHandshakeAny, HandshakeMatch } from '../core/cors-handshake.js';
 import { samePolicy } from '../core/cors-policy.js';
 import { RouteGroup } from '../core/cors-route-index.js';
 import type { CorsGatewayBinding, CorsGatewayBound, CorsGatewayEntry } from './cors-gateway.binding.js';
@@ -60,7 +55,9 @@ function isIoServer(value: object): value is IoServer {
 
 function isNamespace(value: object): value is Namespace {
   const v = value as Partial<Namespace>;
-  return typeof v.use === 'function' && typeof v.name === 'string' && typeof v.server === 'object' && v.server !== null && isIoServer(v.server);
+  return (
+    typeof v.use === 'function' && typeof v.name === 'string' && typeof v.server === 'object' && v.server !== null && isIoServer(v.server)
+  );
 }
 
 function rootOf(server: object): IoServer {
@@ -161,9 +158,7 @@ function install(root: IoServer, entries: readonly CorsGatewayEntry[]): void {
   // Polling requests are GET (long poll) and POST (sends): a preflight is granted for those, per each policy.
   const groups = entries.map(
     (e) =>
-      new RouteGroup(
-        ['GET', 'POST'].map((method) => ({ method, path: enginePath(root), policy: e.handshake.policy, info: e.gateway })),
-      ),
+      new RouteGroup(['GET', 'POST'].map((method) => ({ method, path: enginePath(root), policy: e.handshake.policy, info: e.gateway }))),
   );
   // Vary: Origin whenever an answer depends on the origin (every mode but '*' and the check switched off).
   const vary = gateways.some((g) => g.mode === 'same-origin' || (g.mode === 'policy' && !g.policy?.anyOrigin));
@@ -175,7 +170,12 @@ function install(root: IoServer, entries: readonly CorsGatewayEntry[]): void {
     if (origin === undefined) return next();
     // Fetch §CORS-preflight request: OPTIONS with Origin and Access-Control-Request-Method.
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
-      const ask = { origin, method: String(req.headers['access-control-request-method']), requestHeaders: header(req.headers['access-control-request-headers']), request: req };
+      const ask = {
+        origin,
+        method: String(req.headers['access-control-request-method']),
+        requestHeaders: header(req.headers['access-control-request-headers']),
+        request: req,
+      };
       const tryFrom = (i: number): void => {
         if (i === groups.length) return answerPreflight(res, REFUSED_PREFLIGHT);
         let outcome: PreflightOutcome | Promise<PreflightOutcome>;
@@ -277,7 +277,12 @@ export const socketIoBinding: CorsGatewayBinding = {
       }
     }
     if (!Array.isArray(engine.middlewares) && typeof engine.use !== 'function') {
-      problems.push({ route: where, field: 'socket.io', value: 'engine.use', reason: 'the origin check needs socket.io 4.6 or newer (engine.io 6.4)' });
+      problems.push({
+        route: where,
+        field: 'socket.io',
+        value: 'engine.use',
+        reason: 'the origin check needs socket.io 4.6 or newer (engine.io 6.4)',
+      });
     }
     return problems;
   },

@@ -77,7 +77,8 @@ export const wsBinding: CorsGatewayBinding = {
           route: entry.label,
           field: 'cors',
           value: JSON.stringify(entry.options.cors) ?? String(entry.options.cors),
-          reason: 'ws has no cors option (it is ignored: every origin connects): remove it and put the origins in @Cors({ origin }) on the gateway',
+          reason:
+            'ws has no cors option (it is ignored: every origin connects): remove it and put the origins in @Cors({ origin }) on the gateway',
         });
       }
     }

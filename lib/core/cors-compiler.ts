@@ -4,12 +4,7 @@
  */
 import { CorsOriginFunction, CorsPolicy, CorsResolverClass, isResolverClass, POLICY_FIELDS } from './cors-policy.js';
 import { isLocalHost, OriginMatcher, parseOriginPattern } from './cors-origin.js';
-import {
-  FORBIDDEN_METHODS,
-  FORBIDDEN_RESPONSE_HEADERS,
-  isForbiddenRequestHeader,
-  isToken,
-} from './cors-tokens.js';
+import { FORBIDDEN_METHODS, FORBIDDEN_RESPONSE_HEADERS, isForbiddenRequestHeader, isToken } from './cors-tokens.js';
 
 export interface CorsProblem {
   /** Where the policy applies: `CorsModule.forRoot` or `AccountController.update PUT /account`. */
@@ -62,25 +57,36 @@ export interface CompileContext {
 }
 
 /** Work shared between policies that use the same origin value (e.g. 10,000 origins in the module defaults). */
-const originCache = new WeakMap<object, { matcher: OriginMatcher; problems: Omit<CorsProblem, 'route'>[]; insecure: string[]; reflectsAll: boolean }>();
+const originCache = new WeakMap<
+  object,
+  { matcher: OriginMatcher; problems: Omit<CorsProblem, 'route'>[]; insecure: string[]; reflectsAll: boolean }
+>();
 
 export function describe(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (value instanceof RegExp) return String(value);
   if (typeof value === 'function') return value.name ? `${value.name}` : '[function]';
-  if (Array.isArray(value)) return value.length > 5 ? `[${value.slice(0, 5).map(describe).join(', ')}, … ${value.length} items]` : `[${value.map(describe).join(', ')}]`;
+  if (Array.isArray(value))
+    return value.length > 5
+      ? `[${value.slice(0, 5).map(describe).join(', ')}, … ${value.length} items]`
+      : `[${value.map(describe).join(', ')}]`;
   return String(value);
 }
 
 function toList(value: unknown): unknown[] | null {
-  if (typeof value === 'string') return value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  if (typeof value === 'string')
+    return value
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
   if (Array.isArray(value)) return value;
   return null;
 }
 
 /** A RegExp is anchored when it starts with ^, ends with an unescaped $, and has no top-level alternation. */
 function regexpProblem(re: RegExp): string | null {
-  if (re.global || re.sticky) return `remove the '${re.global ? 'g' : 'y'}' flag: it makes test() stateful, so the same origin is allowed then refused`;
+  if (re.global || re.sticky)
+    return `remove the '${re.global ? 'g' : 'y'}' flag: it makes test() stateful, so the same origin is allowed then refused`;
   const src = re.source;
   const endsWithDollar = src.endsWith('$') && !/(^|[^\\])(\\\\)*\\\$$/.test(src);
   if (!src.startsWith('^') || !endsWithDollar) {
@@ -99,7 +105,8 @@ function regexpProblem(re: RegExp): string | null {
     } else if (c === '[') inClass = true;
     else if (c === '(') depth++;
     else if (c === ')') depth--;
-    else if (c === '|' && depth === 0) return `group the alternatives: /^(?:a|b)$/ — a top-level '|' leaves each side anchored at one end only`;
+    else if (c === '|' && depth === 0)
+      return `group the alternatives: /^(?:a|b)$/ — a top-level '|' leaves each side anchored at one end only`;
     else if (c === '.' && /[a-z0-9]/i.test(src[i + 1] ?? '')) {
       return `escape the dot in '${src.slice(Math.max(0, i - 8), i + 8)}': an unescaped '.' matches any character ('appxexample.com')`;
     }
@@ -131,7 +138,11 @@ function compileOrigins(list: readonly unknown[]) {
   for (const item of list) {
     if (typeof item === 'string') {
       if (item === '*') {
-        problems.push({ field: 'origin', value: describe(list), reason: "'*' cannot be combined with other origins: use origin: '*' alone" });
+        problems.push({
+          field: 'origin',
+          value: describe(list),
+          reason: "'*' cannot be combined with other origins: use origin: '*' alone",
+        });
         continue;
       }
       const parsed = parseOriginPattern(item);
@@ -164,7 +175,10 @@ function safeDecider(fn: OriginDecider): OriginDecider {
       const answer = fn(origin, request);
       if (answer === true || answer === false) return answer;
       if (answer && typeof (answer as Promise<boolean>).then === 'function') {
-        return (answer as Promise<boolean>).then((v) => v === true, () => false);
+        return (answer as Promise<boolean>).then(
+          (v) => v === true,
+          () => false,
+        );
       }
       return false;
     } catch {
@@ -185,7 +199,8 @@ export function compilePolicy(policy: CorsPolicy, route: string, ctx: CompileCon
   }
   for (const key of Object.keys(policy)) {
     if (!POLICY_FIELDS.has(key)) {
-      const hint = key === 'preflightContinue' ? 'preflights are always answered by the library' : `known options: ${[...POLICY_FIELDS].join(', ')}`;
+      const hint =
+        key === 'preflightContinue' ? 'preflights are always answered by the library' : `known options: ${[...POLICY_FIELDS].join(', ')}`;
       add(key, (policy as Record<string, unknown>)[key], `unknown option '${key}': ${hint}`);
     }
   }
@@ -212,13 +227,17 @@ export function compilePolicy(policy: CorsPolicy, route: string, ctx: CompileCon
     }
     for (const p of compiled.problems) problems.push({ route, ...p });
     if (credentials === true && compiled.reflectsAll) {
-      add('origin', origin, "with credentials this pattern allows any origin or unrelated sites (it matches 'https://attacker.com' or similar), which could then read responses with the user's cookies: anchor it to your own domain");
+      add(
+        'origin',
+        origin,
+        "with credentials this pattern allows any origin or unrelated sites (it matches 'https://attacker.com' or similar), which could then read responses with the user's cookies: anchor it to your own domain",
+      );
     }
     if (credentials === true && compiled.insecure.length > 0 && policy.dangerouslyAllowInsecureOrigins !== true) {
       add(
         'origin',
         compiled.insecure,
-        "plain-http origins with credentials can be impersonated by anyone on the network path: use https, or set dangerouslyAllowInsecureOrigins: true if you accept that",
+        'plain-http origins with credentials can be impersonated by anyone on the network path: use https, or set dangerouslyAllowInsecureOrigins: true if you accept that',
       );
     }
     matcher = compiled.matcher;
@@ -234,7 +253,11 @@ export function compilePolicy(policy: CorsPolicy, route: string, ctx: CompileCon
   } else if (typeof origin === 'function') {
     decider = origin as CorsOriginFunction;
   } else if ((origin as unknown) === true || (origin as unknown) === false) {
-    add('origin', origin, origin ? "origin: true would reflect every origin: use '*' or list the allowed origins" : 'to switch CORS off use @Cors(false)');
+    add(
+      'origin',
+      origin,
+      origin ? "origin: true would reflect every origin: use '*' or list the allowed origins" : 'to switch CORS off use @Cors(false)',
+    );
   } else if (origin !== undefined) {
     add('origin', origin, 'origin is a string, a RegExp, an array of them, a function or a CorsOriginResolver class');
   }
@@ -251,7 +274,8 @@ export function compilePolicy(policy: CorsPolicy, route: string, ctx: CompileCon
       methods = new Set();
       for (const m of list) {
         if (typeof m !== 'string' || !isToken(m)) add('methods', m, 'not a method name (an HTTP token such as PUT)');
-        else if (FORBIDDEN_METHODS.has(m.toUpperCase())) add('methods', m, `${m.toUpperCase()} is forbidden by Fetch: browsers never send it; remove it`);
+        else if (FORBIDDEN_METHODS.has(m.toUpperCase()))
+          add('methods', m, `${m.toUpperCase()} is forbidden by Fetch: browsers never send it; remove it`);
         else methods.add(m.toUpperCase());
       }
     }
@@ -268,7 +292,8 @@ export function compilePolicy(policy: CorsPolicy, route: string, ctx: CompileCon
       const set = new Set<string>();
       for (const h of list) {
         if (typeof h !== 'string' || !isToken(h) || h === '*') add('allowedHeaders', h, "not a header name ('*' must stand alone)");
-        else if (isForbiddenRequestHeader(h.toLowerCase())) add('allowedHeaders', h, `'${h}' is a forbidden request header: browsers set it themselves and pages cannot; remove it`);
+        else if (isForbiddenRequestHeader(h.toLowerCase()))
+          add('allowedHeaders', h, `'${h}' is a forbidden request header: browsers set it themselves and pages cannot; remove it`);
         else set.add(h.toLowerCase());
       }
       allowedHeaders = set;
@@ -282,13 +307,15 @@ export function compilePolicy(policy: CorsPolicy, route: string, ctx: CompileCon
     const list = toList(policy.exposedHeaders);
     if (!list) add('exposedHeaders', policy.exposedHeaders, "exposedHeaders is a list such as ['X-Request-Id'], or '*'");
     else if (list.length === 1 && list[0] === '*') {
-      if (credentials === true) add('exposedHeaders', '*', "with credentials '*' is read as a header literally named '*': list the headers to expose");
+      if (credentials === true)
+        add('exposedHeaders', '*', "with credentials '*' is read as a header literally named '*': list the headers to expose");
       exposeHeadersValue = '*';
     } else {
       const names: string[] = [];
       for (const h of list) {
         if (typeof h !== 'string' || !isToken(h) || h === '*') add('exposedHeaders', h, "not a header name ('*' must stand alone)");
-        else if (FORBIDDEN_RESPONSE_HEADERS.has(h.toLowerCase())) add('exposedHeaders', h, `'${h}' is never exposed to pages (Fetch §forbidden response-header name); remove it`);
+        else if (FORBIDDEN_RESPONSE_HEADERS.has(h.toLowerCase()))
+          add('exposedHeaders', h, `'${h}' is never exposed to pages (Fetch §forbidden response-header name); remove it`);
         else names.push(h);
       }
       exposeHeadersValue = names.length > 0 ? names.join(', ') : null;

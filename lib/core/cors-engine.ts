@@ -34,8 +34,7 @@ export function actualHeaders(policy: CompiledPolicy, origin: string | undefined
 }
 
 export type PreflightOutcome =
-  | { ok: true; status: number; headers: HeaderList; entry: RouteEntry }
-  | { ok: false; status: number; reason: string; entry?: RouteEntry };
+  { ok: true; status: number; headers: HeaderList; entry: RouteEntry } | { ok: false; status: number; reason: string; entry?: RouteEntry };
 
 export interface PreflightRequest {
   origin: string | undefined;
@@ -61,7 +60,10 @@ export function decidePreflight(group: RouteGroup, req: PreflightRequest): Prefl
   }
   const policy = entry.policy;
   if (policy === null) {
-    return refuse(entry.pathPolicy ? 'CORS is off for this path (its path policy is false)' : 'CORS is off for the route serving this method', entry);
+    return refuse(
+      entry.pathPolicy ? 'CORS is off for this path (its path policy is false)' : 'CORS is off for the route serving this method',
+      entry,
+    );
   }
   if (policy.methods !== null && !policy.methods.has(method)) return refuse(`${method} is not in the route's methods`, entry);
   const names = parseRequestHeaders(req.requestHeaders);

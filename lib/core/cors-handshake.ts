@@ -33,13 +33,17 @@ export interface HandshakeVerdict {
 
 const NO_ORIGIN_ADMITTED: HandshakeVerdict = {
   allowed: true,
-  reason: 'no Origin header: not a page in a browser (browsers send Origin on every WebSocket handshake and cross-origin request), admitted',
+  reason:
+    'no Origin header: not a page in a browser (browsers send Origin on every WebSocket handshake and cross-origin request), admitted',
 };
 const NO_ORIGIN_REFUSED: HandshakeVerdict = { allowed: false, reason: 'no Origin header, and requireOrigin is set' };
 const CHECK_OFF: HandshakeVerdict = { allowed: true, reason: 'the origin check is off for this gateway (@Cors(false))' };
 const ANY_ORIGIN: HandshakeVerdict = { allowed: true, reason: "allowed: the gateway is open to '*'" };
 const MATCHES: HandshakeVerdict = { allowed: true, reason: "allowed: the origin matches the gateway's policy" };
-const SAME_ORIGIN: HandshakeVerdict = { allowed: true, reason: 'allowed: same origin (the gateway has no origins configured: same-origin only)' };
+const SAME_ORIGIN: HandshakeVerdict = {
+  allowed: true,
+  reason: 'allowed: same origin (the gateway has no origins configured: same-origin only)',
+};
 const NOT_SAME_ORIGIN: HandshakeVerdict = {
   allowed: false,
   reason: "not the server's own origin, and the gateway has no origins configured (same-origin only): add @Cors({ origin })",

@@ -64,17 +64,31 @@ interface Lookup {
 export function originCacheProblems(options: unknown): { field: string; value: string; reason: string }[] {
   if (options === undefined || options === false) return [];
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    return [{ field: 'originCache', value: String(options), reason: 'originCache is an object such as { ttl: 60000 }, or false to switch the cache off' }];
+    return [
+      {
+        field: 'originCache',
+        value: String(options),
+        reason: 'originCache is an object such as { ttl: 60000 }, or false to switch the cache off',
+      },
+    ];
   }
   const problems: { field: string; value: string; reason: string }[] = [];
   const known = Object.keys(ORIGIN_CACHE_DEFAULTS);
   for (const [key, value] of Object.entries(options)) {
     if (!known.includes(key)) {
-      problems.push({ field: `originCache.${key}`, value: String(value), reason: `unknown option '${key}': known options: ${known.join(', ')}` });
+      problems.push({
+        field: `originCache.${key}`,
+        value: String(value),
+        reason: `unknown option '${key}': known options: ${known.join(', ')}`,
+      });
     } else if (value !== undefined) {
       const min = key === 'max' || key === 'timeout' || key === 'concurrency' ? 1 : 0;
       if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-        problems.push({ field: `originCache.${key}`, value: String(value), reason: `${key} is a whole number of ${key === 'max' ? 'entries' : key === 'concurrency' ? 'lookups' : 'milliseconds'}, at least ${min}` });
+        problems.push({
+          field: `originCache.${key}`,
+          value: String(value),
+          reason: `${key} is a whole number of ${key === 'max' ? 'entries' : key === 'concurrency' ? 'lookups' : 'milliseconds'}, at least ${min}`,
+        });
       }
     }
   }

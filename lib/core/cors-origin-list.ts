@@ -126,7 +126,12 @@ export class OriginListCache {
       this.log(
         'warn',
         `${this.name}.allOrigins() returned ${ignored.length} value${ignored.length > 1 ? 's' : ''} that ${ignored.length > 1 ? 'are' : 'is'} not a serialized origin ` +
-          `(${ignored.slice(0, 3).map((v) => JSON.stringify(v)).join(', ')}): no browser sends such an Origin, so ${ignored.length > 1 ? 'they are' : 'it is'} ignored; store 'https://shop.example' (lowercase, no path, no default port)`,
+          `(${ignored
+            .slice(0, 3)
+            .map((v) => JSON.stringify(v))
+            .join(
+              ', ',
+            )}): no browser sends such an Origin, so ${ignored.length > 1 ? 'they are' : 'it is'} ignored; store 'https://shop.example' (lowercase, no path, no default port)`,
       );
     }
     if (this.failures > 0) {

@@ -28,8 +28,7 @@ export function parseOriginPattern(input: string): OriginParse {
   if (input.trim().toLowerCase() === 'null') {
     return {
       ok: false,
-      reason:
-        "'null' is the origin of sandboxed iframes, file: pages and cross-origin redirects: any site can send it. Remove it.",
+      reason: "'null' is the origin of sandboxed iframes, file: pages and cross-origin redirects: any site can send it. Remove it.",
     };
   }
   if (input !== input.trim() || /\s/.test(input)) return { ok: false, reason: 'remove the whitespace from the origin' };
@@ -44,7 +43,8 @@ export function parseOriginPattern(input: string): OriginParse {
   let rest = m[2];
   const cut = rest.search(/[/?#]/);
   if (cut !== -1) {
-    const what = rest[cut] === '/' ? (cut === rest.length - 1 ? 'a trailing slash' : 'a path') : rest[cut] === '?' ? 'a query' : 'a fragment';
+    const what =
+      rest[cut] === '/' ? (cut === rest.length - 1 ? 'a trailing slash' : 'a path') : rest[cut] === '?' ? 'a query' : 'a fragment';
     return { ok: false, reason: `origins have no path, query or fragment (found ${what}): use '${scheme}://${rest.slice(0, cut)}'` };
   }
   if (rest.includes('@')) {
@@ -119,12 +119,7 @@ export function parseOriginPattern(input: string): OriginParse {
 
 /** localhost, *.localhost and loopback addresses: plain http there cannot be intercepted on the network. */
 export function isLocalHost(host: string): boolean {
-  return (
-    host === 'localhost' ||
-    host.endsWith('.localhost') ||
-    host === '[::1]' ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
-  );
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /**

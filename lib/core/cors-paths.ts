@@ -87,7 +87,10 @@ export function compilePathPolicies(paths: unknown, defaults: CorsPolicy, ctx: C
         route,
         field: '(policy)',
         value: describe(value),
-        reason: value === true ? 'use {} to apply the module defaults here, or false to switch CORS off' : 'a path policy is an object (the fields of @Cors()) or false',
+        reason:
+          value === true
+            ? 'use {} to apply the module defaults here, or false to switch CORS off'
+            : 'a path policy is an object (the fields of @Cors()) or false',
       });
       continue;
     }

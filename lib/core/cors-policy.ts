@@ -16,11 +16,7 @@ export interface CorsResolverClass {
 
 export type CorsStaticOrigin = string | RegExp;
 
-export type CorsOriginOption =
-  | CorsStaticOrigin
-  | readonly CorsStaticOrigin[]
-  | CorsOriginFunction
-  | CorsResolverClass;
+export type CorsOriginOption = CorsStaticOrigin | readonly CorsStaticOrigin[] | CorsOriginFunction | CorsResolverClass;
 
 export interface CorsPolicy {
   /**
@@ -76,8 +72,7 @@ export function mergePolicies(...layers: (CorsPolicy | undefined)[]): CorsPolicy
 
 export function isResolverClass(value: unknown): value is CorsResolverClass {
   return (
-    typeof value === 'function' &&
-    typeof (value as { prototype?: { isOriginAllowed?: unknown } }).prototype?.isOriginAllowed === 'function'
+    typeof value === 'function' && typeof (value as { prototype?: { isOriginAllowed?: unknown } }).prototype?.isOriginAllowed === 'function'
   );
 }
 

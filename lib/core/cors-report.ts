@@ -45,7 +45,10 @@ export function summarizeOrigins(origin: CorsPolicy['origin']): string {
 function methodsText(methods: CorsPolicy['methods']): string {
   if (methods === undefined) return 'as routed';
   const list = typeof methods === 'string' ? methods.split(',') : [...methods];
-  return list.map((m) => m.trim().toUpperCase()).filter(Boolean).join(', ');
+  return list
+    .map((m) => m.trim().toUpperCase())
+    .filter(Boolean)
+    .join(', ');
 }
 
 /** The cells of one row: method, path, origins, credentials, methods. */

@@ -166,7 +166,10 @@ export class CorsRouteIndex<T = unknown> {
       const samePath = list[0].path;
       const dynamicMatches = this.dynamic.filter((d) => d.test(samePath) !== false).map((d) => d.entry);
       const members = this.claimed.has(key)
-        ? [...this.inOrder(list.filter((e) => !e.pathPolicy)), ...this.inOrder([...list, ...dynamicMatches].filter((e) => e.pathPolicy === true))]
+        ? [
+            ...this.inOrder(list.filter((e) => !e.pathPolicy)),
+            ...this.inOrder([...list, ...dynamicMatches].filter((e) => e.pathPolicy === true)),
+          ]
         : this.inOrder([...list, ...dynamicMatches]);
       this.staticGroups.set(key, new RouteGroup(members, options.headFromGet !== false));
     }
@@ -228,7 +231,12 @@ export class CorsRouteIndex<T = unknown> {
     let cached = this.dynamicGroups.get(key);
     if (cached === undefined) {
       cached = new RouteGroup(
-        this.inOrder(key.split(',').filter(Boolean).map((i) => this.dynamic[Number(i)].entry)),
+        this.inOrder(
+          key
+            .split(',')
+            .filter(Boolean)
+            .map((i) => this.dynamic[Number(i)].entry),
+        ),
         this.options.headFromGet !== false,
       );
       if (this.dynamicGroups.size < MAX_CACHED_GROUPS) this.dynamicGroups.set(key, cached);

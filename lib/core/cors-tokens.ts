@@ -42,9 +42,7 @@ export const FORBIDDEN_REQUEST_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 export function isForbiddenRequestHeader(lowerName: string): boolean {
-  return (
-    FORBIDDEN_REQUEST_HEADERS.has(lowerName) || lowerName.startsWith('proxy-') || lowerName.startsWith('sec-')
-  );
+  return FORBIDDEN_REQUEST_HEADERS.has(lowerName) || lowerName.startsWith('proxy-') || lowerName.startsWith('sec-');
 }
 
 // Fetch §forbidden response-header name: never exposed to a page.

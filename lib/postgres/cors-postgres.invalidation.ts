@@ -65,7 +65,10 @@ export class PostgresCorsInvalidation implements CorsInvalidationTransport {
     if (this.client) return Promise.resolve(this.client);
     if (this.connecting) return this.connecting;
     this.connecting = (async () => {
-      const client = new pg.Client({ ...this.options.client, connectionString: this.options.connectionString ?? this.options.client?.connectionString });
+      const client = new pg.Client({
+        ...this.options.client,
+        connectionString: this.options.connectionString ?? this.options.client?.connectionString,
+      });
       client.on('notification', (message) => this.receive(message.channel, message.payload));
       client.on('error', (error) => this.lost(client, error));
       client.on('end', () => this.lost(client, new Error('connection ended')));

@@ -1,7 +1,21 @@
 // The sample's scenarios as real cross-origin requests. `expect` is what the sample's policies intend.
 const SCENARIOS = [
-  { id: 'public', title: 'Public status', note: "origin: '*' — any site, no cookies", method: 'GET', path: '/public/status', expect: 'allowed' },
-  { id: 'restricted-get', title: 'Restricted: list', note: 'one origin (this page), GET and POST', method: 'GET', path: '/restricted', expect: 'allowed' },
+  {
+    id: 'public',
+    title: 'Public status',
+    note: "origin: '*' — any site, no cookies",
+    method: 'GET',
+    path: '/public/status',
+    expect: 'allowed',
+  },
+  {
+    id: 'restricted-get',
+    title: 'Restricted: list',
+    note: 'one origin (this page), GET and POST',
+    method: 'GET',
+    path: '/restricted',
+    expect: 'allowed',
+  },
   {
     id: 'restricted-post',
     title: 'Restricted: create with JSON and a token',
@@ -22,7 +36,14 @@ const SCENARIOS = [
     body: '{}',
     expect: 'blocked',
   },
-  { id: 'restricted-delete', title: 'Restricted: DELETE', note: 'no DELETE handler there: the preflight is refused', method: 'DELETE', path: '/restricted', expect: 'blocked' },
+  {
+    id: 'restricted-delete',
+    title: 'Restricted: DELETE',
+    note: 'no DELETE handler there: the preflight is refused',
+    method: 'DELETE',
+    path: '/restricted',
+    expect: 'blocked',
+  },
   {
     id: 'account',
     title: 'Account with cookies',
@@ -52,7 +73,14 @@ const SCENARIOS = [
     body: '{}',
     expect: 'blocked',
   },
-  { id: 'guarded', title: 'Guarded without a token', note: "the guard's 401 carries CORS headers: the page can read it", method: 'GET', path: '/guarded', expect: 'allowed' },
+  {
+    id: 'guarded',
+    title: 'Guarded without a token',
+    note: "the guard's 401 carries CORS headers: the page can read it",
+    method: 'GET',
+    path: '/guarded',
+    expect: 'allowed',
+  },
   {
     id: 'guarded-token',
     title: 'Guarded with a token',
@@ -93,7 +121,14 @@ const SCENARIOS = [
     credentials: 'include',
     expect: 'allowed',
   },
-  { id: 'swagger-json', title: 'Swagger JSON', note: "paths['/api-json']: '*', for doc viewers on any site", method: 'GET', path: '/api-json', expect: 'allowed' },
+  {
+    id: 'swagger-json',
+    title: 'Swagger JSON',
+    note: "paths['/api-json']: '*', for doc viewers on any site",
+    method: 'GET',
+    path: '/api-json',
+    expect: 'allowed',
+  },
   {
     id: 'static-file',
     title: 'Static file',
@@ -107,7 +142,8 @@ const SCENARIOS = [
 // Fetch §CORS-safelisted request-header (by name and value): what the browser sends without asking first.
 function isSafelisted(name, value) {
   const n = name.toLowerCase();
-  if (n === 'content-type') return ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'].includes(value.split(';')[0].trim().toLowerCase());
+  if (n === 'content-type')
+    return ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'].includes(value.split(';')[0].trim().toLowerCase());
   return ['accept', 'accept-language', 'content-language'].includes(n);
 }
 
@@ -124,7 +160,8 @@ function row(list, term, value) {
 
 function unsafeParts(s) {
   const parts = ['GET', 'HEAD', 'POST'].includes(s.method) ? [] : [s.method];
-  for (const [n, v] of Object.entries(s.headers ?? {})) if (!isSafelisted(n, v)) parts.push(n === 'Content-Type' ? `Content-Type: ${v}` : n);
+  for (const [n, v] of Object.entries(s.headers ?? {}))
+    if (!isSafelisted(n, v)) parts.push(n === 'Content-Type' ? `Content-Type: ${v}` : n);
   return parts;
 }
 
@@ -147,7 +184,12 @@ async function run(api, s, card) {
   details.replaceChildren();
   let result;
   try {
-    const res = await fetch(`${api}${s.path}`, { method: s.method, headers: s.headers, body: s.body, credentials: s.credentials ?? 'same-origin' });
+    const res = await fetch(`${api}${s.path}`, {
+      method: s.method,
+      headers: s.headers,
+      body: s.body,
+      credentials: s.credentials ?? 'same-origin',
+    });
     const body = await res.text();
     result = { ok: true, status: res.status, statusText: res.statusText, headers: [...res.headers], body };
   } catch (error) {
@@ -172,10 +214,25 @@ async function run(api, s, card) {
   // Whether the browser preflights follows from Fetch's rules on the request itself; evaluate() tells the answer.
   const unsafe = unsafeParts(s);
   const p = why.preflight ?? {};
-  const answer = p.status === undefined ? '' : ` — answered ${p.status}${p.headers && Object.keys(p.headers).length ? `: ${Object.entries(p.headers).map(([n, v]) => `${n}: ${v}`).join('; ')}` : ''}`;
+  const answer =
+    p.status === undefined
+      ? ''
+      : ` — answered ${p.status}${
+          p.headers && Object.keys(p.headers).length
+            ? `: ${Object.entries(p.headers)
+                .map(([n, v]) => `${n}: ${v}`)
+                .join('; ')}`
+            : ''
+        }`;
   row(details, 'preflight', unsafe.length ? `sent first (${unsafe.join(', ')} not safelisted)${answer}` : 'none (a simple request)');
   if (why.headers && Object.keys(why.headers).length) {
-    row(details, 'server sends', Object.entries(why.headers).map(([n, v]) => `${n}: ${v}`).join('; '));
+    row(
+      details,
+      'server sends',
+      Object.entries(why.headers)
+        .map(([n, v]) => `${n}: ${v}`)
+        .join('; '),
+    );
   }
 }
 
@@ -241,7 +298,12 @@ async function runFeed(api, card) {
     const current = profiles.at(-1)?.plan;
     const plan = ['team', 'enterprise', 'pro'].find((p) => p !== current);
     const arrived = new Promise((resolve) => (waiting = { plan, resolve }));
-    await fetch(`${api}/tenant/profile/plan`, { method: 'POST', credentials: 'include', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ plan }) });
+    await fetch(`${api}/tenant/profile/plan`, {
+      method: 'POST',
+      credentials: 'include',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ plan }),
+    });
     pushed = await Promise.race([arrived, new Promise((resolve) => setTimeout(() => resolve(null), 3000))]);
     result.transport = result.socket.io.engine.transport.name;
     result.socket.close();
@@ -249,12 +311,23 @@ async function runFeed(api, card) {
   const outcome = result.ok && pushed ? 'allowed' : 'blocked';
   card.dataset.result = outcome;
   const verdict = $('.verdict', card);
-  verdict.textContent = result.ok ? `Connected over ${result.transport}${pushed ? ` — pushed: plan ${pushed.plan}` : ' — no push arrived'}` : `Refused — ${result.error}`;
-  verdict.append(el('span', { className: 'expected', textContent: outcome === FEED.expect ? '✓ as intended' : `✗ expected ${FEED.expect}` }));
+  verdict.textContent = result.ok
+    ? `Connected over ${result.transport}${pushed ? ` — pushed: plan ${pushed.plan}` : ' — no push arrived'}`
+    : `Refused — ${result.error}`;
+  verdict.append(
+    el('span', { className: 'expected', textContent: outcome === FEED.expect ? '✓ as intended' : `✗ expected ${FEED.expect}` }),
+  );
   row(details, 'feed events', profiles.map((p) => `plan ${p.plan} (${p.updatedAt})`).join('\n') || '(none)');
   const why = await explainFeed(api, location.origin);
   row(details, 'why', why.reason ?? JSON.stringify(why));
-  if (why.headers && Object.keys(why.headers).length) row(details, 'polling headers', Object.entries(why.headers).map(([n, v]) => `${n}: ${v}`).join('; '));
+  if (why.headers && Object.keys(why.headers).length)
+    row(
+      details,
+      'polling headers',
+      Object.entries(why.headers)
+        .map(([n, v]) => `${n}: ${v}`)
+        .join('; '),
+    );
   const unknown = await explainFeed(api, 'https://unknown.example');
   row(details, 'unknown origin', `https://unknown.example: ${unknown.reason}`);
 }
@@ -271,7 +344,11 @@ async function main() {
       'section',
       { className: 'card' },
       el('div', { className: 'top' }, el('h2', { textContent: s.title }), el('button', { type: 'button', textContent: 'Run' })),
-      el('div', { className: 'request' }, el('code', { textContent: `${s.method} ${s.path}${extra}${s.credentials === 'include' ? ' (with cookies)' : ''}` })),
+      el(
+        'div',
+        { className: 'request' },
+        el('code', { textContent: `${s.method} ${s.path}${extra}${s.credentials === 'include' ? ' (with cookies)' : ''}` }),
+      ),
       el('p', { className: 'note', textContent: s.note }),
       el('div', { className: 'verdict' }),
       el('dl'),
@@ -285,7 +362,11 @@ async function main() {
     'section',
     { className: 'card' },
     el('div', { className: 'top' }, el('h2', { textContent: FEED.title }), el('button', { type: 'button', textContent: 'Run' })),
-    el('div', { className: 'request' }, el('code', { textContent: 'Socket.IO /socket.io/ (with cookies), then POST /tenant/profile/plan' })),
+    el(
+      'div',
+      { className: 'request' },
+      el('code', { textContent: 'Socket.IO /socket.io/ (with cookies), then POST /tenant/profile/plan' }),
+    ),
     el('p', { className: 'note', textContent: FEED.note }),
     el('div', { className: 'verdict' }),
     el('dl'),

@@ -54,7 +54,11 @@ export function startPlayground(port: number, apiOrigin: string): Promise<Server
  * it is switched off (`port` null: PLAYGROUND_PORT=0) or cannot listen (the port is taken, e.g. by another replica's
  * playground, or not a port at all).
  */
-export async function startPlaygroundIfPossible(port: number | null, apiOrigin: string, log: (line: string) => void): Promise<Server | null> {
+export async function startPlaygroundIfPossible(
+  port: number | null,
+  apiOrigin: string,
+  log: (line: string) => void,
+): Promise<Server | null> {
   if (port === null) {
     log('playground off (PLAYGROUND_PORT=0); the API serves as usual');
     return null;

@@ -128,8 +128,7 @@ export interface FetchSpec {
 
 /** What the page saw: either a readable response or the TypeError a CORS failure gives. */
 export type PageResult =
-  | { ok: true; status: number; body: string; headers: Record<string, string | null> }
-  | { ok: false; error: string; message: string };
+  { ok: true; status: number; body: string; headers: Record<string, string | null> } | { ok: false; error: string; message: string };
 
 /** `fetch()` from inside the page, as the page's script would do it. */
 export function pageFetch(page: Page, url: string, spec: FetchSpec = {}): Promise<PageResult> {

@@ -691,7 +691,12 @@ function expectBlocked(result: PageResult): void {
       let stranger: { origin: string; server: Server };
       const query = (q: string) => JSON.stringify({ query: q });
       const graphql = (page: Page, body: string) =>
-        pageFetch(page, `${api}/graphql`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, credentials: 'include' });
+        pageFetch(page, `${api}/graphql`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body,
+          credentials: 'include',
+        });
 
       beforeAll(async () => {
         stranger = await startPageServer(); // an origin the tenant table does not list

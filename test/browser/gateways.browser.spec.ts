@@ -149,8 +149,18 @@ function pageWebSocket(page: Page, url: string, message?: object): Promise<Opene
     unlisted = b.origin;
     const classes = declare(listed);
     FeedGateway = classes.FeedGateway;
-    io = await start({ imports: [CorsModule.forRoot()], controllers: [classes.SessionController], providers: [classes.FeedGateway] }, false);
-    ws = await start({ imports: [CorsModule.forRoot()], controllers: [classes.SessionController], providers: [classes.ChatGateway, classes.UncheckedGateway] }, true);
+    io = await start(
+      { imports: [CorsModule.forRoot()], controllers: [classes.SessionController], providers: [classes.FeedGateway] },
+      false,
+    );
+    ws = await start(
+      {
+        imports: [CorsModule.forRoot()],
+        controllers: [classes.SessionController],
+        providers: [classes.ChatGateway, classes.UncheckedGateway],
+      },
+      true,
+    );
   });
 
   afterEach(async () => {
@@ -180,16 +190,19 @@ function pageWebSocket(page: Page, url: string, message?: object): Promise<Opene
     await expect(pageSocketIo(page, io.api, transport)).resolves.toEqual({ open: true, cookie: 'sid=s3cr3t' });
   });
 
-  it.each([['polling'], ['websocket']] as const)('Socket.IO over %s: an unlisted page cannot connect; the gateway never sees it', async (transport) => {
-    const page = await loggedInPage(unlisted, io.api);
-    FeedGateway.connections.length = 0;
-    io.handshakes.length = 0;
-    const outcome = await pageSocketIo(page, io.api, transport);
-    expect(outcome.open).toBe(false);
-    expect(FeedGateway.connections).toEqual([]);
-    // Over polling the browser's CORS check would hide the session from the page anyway; the server gave none.
-    if (transport === 'polling') expect(io.handshakes).toEqual([{ origin: unlisted, status: 403 }]);
-  });
+  it.each([['polling'], ['websocket']] as const)(
+    'Socket.IO over %s: an unlisted page cannot connect; the gateway never sees it',
+    async (transport) => {
+      const page = await loggedInPage(unlisted, io.api);
+      FeedGateway.connections.length = 0;
+      io.handshakes.length = 0;
+      const outcome = await pageSocketIo(page, io.api, transport);
+      expect(outcome.open).toBe(false);
+      expect(FeedGateway.connections).toEqual([]);
+      // Over polling the browser's CORS check would hide the session from the page anyway; the server gave none.
+      if (transport === 'polling') expect(io.handshakes).toEqual([{ origin: unlisted, status: 403 }]);
+    },
+  );
 
   it("a raw WebSocket to Socket.IO's endpoint opens from the listed page only", async () => {
     const url = `${io.api.replace('http:', 'ws:')}/socket.io/?EIO=4&transport=websocket`;
@@ -201,7 +214,10 @@ function pageWebSocket(page: Page, url: string, message?: object): Promise<Opene
 
   it('control: the browser itself lets an unlisted page open an unchecked gateway, cookie included', async () => {
     const page = await loggedInPage(unlisted, ws.api);
-    await expect(pageWebSocket(page, `${ws.api.replace('http:', 'ws:')}/unchecked`, { event: 'whoami' })).resolves.toEqual({ open: true, cookie: 'sid=s3cr3t' });
+    await expect(pageWebSocket(page, `${ws.api.replace('http:', 'ws:')}/unchecked`, { event: 'whoami' })).resolves.toEqual({
+      open: true,
+      cookie: 'sid=s3cr3t',
+    });
   });
 
   it('a ws gateway: the listed page opens it with the cookie, the unlisted page cannot', async () => {

@@ -28,7 +28,9 @@ describe('packaging', () => {
 
   it('no source file but the internals module reads a deep @nestjs path', () => {
     const offenders = sources(join(root, 'lib')).filter(
-      (file) => !file.endsWith('cors-nest.internals.ts') && /from\s+'@nestjs\/(common|core)\/[^']+'|import\(\s*'@nestjs\/(common|core)\//.test(readFileSync(file, 'utf8')),
+      (file) =>
+        !file.endsWith('cors-nest.internals.ts') &&
+        /from\s+'@nestjs\/(common|core)\/[^']+'|import\(\s*'@nestjs\/(common|core)\//.test(readFileSync(file, 'utf8')),
     );
     expect(offenders).toEqual([]);
   });

@@ -142,7 +142,9 @@ describeWithService('sample on PostgreSQL', 'DATABASE_URL', EXAMPLE, () => {
 
         proxy.restore();
         const recovered = await timeUntil(() => tenantAllowed(app, unseen), 10_000, 50);
-        process.stdout.write(`store ${fault}: ${answers.length} requests refused in ${refusedIn.toFixed(0)} ms; allowed again ${recovered.toFixed(0)} ms after recovery\n`);
+        process.stdout.write(
+          `store ${fault}: ${answers.length} requests refused in ${refusedIn.toFixed(0)} ms; allowed again ${recovered.toFixed(0)} ms after recovery\n`,
+        );
       });
     }
   });

@@ -59,7 +59,9 @@ describeWithService('Redis pub/sub invalidation between two instances', 'REDIS_U
     store.delete(origin);
     await a.get(CorsPolicyService).invalidate();
     const removed = await timeUntil(async () => !(await allowed(b, origin)), 1_000, 5);
-    process.stdout.write(`cross-instance invalidation through Redis pub/sub: ${added.toFixed(1)} ms (one origin), ${removed.toFixed(1)} ms (all)\n`);
+    process.stdout.write(
+      `cross-instance invalidation through Redis pub/sub: ${added.toFixed(1)} ms (one origin), ${removed.toFixed(1)} ms (all)\n`,
+    );
   });
 
   it('after its connection is killed, B resubscribes and forgets what it may have missed', async () => {

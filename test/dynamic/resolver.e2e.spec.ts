@@ -54,7 +54,11 @@ async function allowed(app: Awaited<ReturnType<typeof createAppOnExpress>>, path
 describe.each(ADAPTERS)('resolver origins through CorsModule (%s)', (adapter) => {
   const createApp = createAppOn(adapter);
   const build = (options: Parameters<typeof CorsModule.forRoot>[0] = {}) =>
-    createApp({ imports: [CorsModule.forRoot(options)], controllers: [WithCookies, WithoutCookies], providers: [OriginStore, StoreOrigins] });
+    createApp({
+      imports: [CorsModule.forRoot(options)],
+      controllers: [WithCookies, WithoutCookies],
+      providers: [OriginStore, StoreOrigins],
+    });
 
   it('asks the resolver once per origin, shared by every route that names it, until invalidate()', async () => {
     const app = await build();
@@ -143,7 +147,9 @@ describe.each(ADAPTERS)('resolver origins through CorsModule (%s)', (adapter) =>
       store.mode = 'throw';
       for (let i = 0; i < 5; i++) expect(await allowed(app, '/with-cookies', B)).toBe(false);
       store.mode = 'hang';
-      await Promise.all(Array.from({ length: 5 }, () => allowed(app, '/with-cookies', `https://c${Math.random()}.example`.replace('0.', ''))));
+      await Promise.all(
+        Array.from({ length: 5 }, () => allowed(app, '/with-cookies', `https://c${Math.random()}.example`.replace('0.', ''))),
+      );
       store.mode = 'ok';
       expect(await allowed(app, '/with-cookies', A)).toBe(true);
       const mine = lines.filter(([, , context]) => context === 'CorsModule');
@@ -159,7 +165,11 @@ describe.each(ADAPTERS)('resolver origins through CorsModule (%s)', (adapter) =>
   it('rejects bad cache settings at bootstrap, each with its reason', async () => {
     await expect(build({ originCache: { ttl: -1, timeout: 0, maxx: 5 } as never })).rejects.toThrow(CorsConfigError);
     const error = await build({ originCache: { ttl: -1, timeout: 0, maxx: 5 } as never }).catch((e: CorsConfigError) => e);
-    expect((error as CorsConfigError).errors.map((e) => e.field).sort()).toEqual(['originCache.maxx', 'originCache.timeout', 'originCache.ttl']);
+    expect((error as CorsConfigError).errors.map((e) => e.field).sort()).toEqual([
+      'originCache.maxx',
+      'originCache.timeout',
+      'originCache.ttl',
+    ]);
     await expect(build({ invalidation: {} as never })).rejects.toThrow(/invalidation is a transport/);
   });
 
@@ -208,7 +218,13 @@ describe.each(ADAPTERS)('a flood of unknown origins against a resolver route (%s
       return origin === A;
     }
   }
-  @Controller('slow') @Cors({ origin: SlowOrigins }) class SlowController { @Get() get() { return 'ok'; } }
+  @Controller('slow')
+  @Cors({ origin: SlowOrigins })
+  class SlowController {
+    @Get() get() {
+      return 'ok';
+    }
+  }
 
   it('never runs more lookups at once than originCache.concurrency; the rest are refused at once, logged once', async () => {
     const lines: [string, string, string?][] = [];
@@ -271,9 +287,19 @@ describe.each(ADAPTERS)('a resolver that lists its origins (allOrigins) (%s)', (
       return [...this.store.allowed];
     }
   }
-  @Controller('listed') @Cors({ origin: ListedOrigins, credentials: true }) class ListedController { @Get() get() { return 'ok'; } }
+  @Controller('listed')
+  @Cors({ origin: ListedOrigins, credentials: true })
+  class ListedController {
+    @Get() get() {
+      return 'ok';
+    }
+  }
   const build = (options: Parameters<typeof CorsModule.forRoot>[0] = {}) =>
-    createApp({ imports: [CorsModule.forRoot({ report: false, ...options })], controllers: [ListedController], providers: [ListStore, ListedOrigins] });
+    createApp({
+      imports: [CorsModule.forRoot({ report: false, ...options })],
+      controllers: [ListedController],
+      providers: [ListStore, ListedOrigins],
+    });
 
   it('answers every origin from the list: one load for a flood, none per origin; invalidate() reloads', async () => {
     const app = await build();
@@ -306,4 +332,3 @@ describe.each(ADAPTERS)('a resolver that lists its origins (allOrigins) (%s)', (
     }
   });
 });
-

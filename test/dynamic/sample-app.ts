@@ -16,10 +16,14 @@ export async function startSample(
   settings: Partial<SampleSettings> & Pick<SampleSettings, 'database'>,
   adapter: AdapterName = 'express',
 ): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot({ adminToken: ADMIN_TOKEN, ...settings, adapter }), await httpAdapterFor(adapter), {
-    logger: false,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create(
+    AppModule.forRoot({ adminToken: ADMIN_TOKEN, ...settings, adapter }),
+    await httpAdapterFor(adapter),
+    {
+      logger: false,
+      abortOnError: false,
+    },
+  );
   setupSwagger(app);
   await app.init();
   if (adapter === 'fastify') await (app.getHttpAdapter().getInstance() as { ready(): Promise<unknown> }).ready();

@@ -10,7 +10,10 @@ export class TcpProxy {
   private mode: 'up' | 'paused' | 'cut' = 'up';
   private waiting: (() => void)[] = [];
 
-  private constructor(private readonly server: net.Server, private readonly target: { host: string; port: number }) {}
+  private constructor(
+    private readonly server: net.Server,
+    private readonly target: { host: string; port: number },
+  ) {}
 
   static async start(target: { host: string; port: number }): Promise<TcpProxy> {
     const server = net.createServer();

@@ -8,20 +8,30 @@ const APP = 'https://app.example.com';
 @Controller('public')
 @Cors({ origin: '*', exposedHeaders: '*' })
 class PublicController {
-  @Get() get() { return 'public'; }
+  @Get() get() {
+    return 'public';
+  }
 }
 
 @Controller('account')
 @Cors({ credentials: true, exposedHeaders: ['X-Request-Id'] })
 class AccountController {
-  @Get() @Header('X-Request-Id', '1') get() { return 'account'; }
-  @Put() @Cors({ credentials: false, exposedHeaders: ['X-Other'] }) put() { return 'put'; }
+  @Get() @Header('X-Request-Id', '1') get() {
+    return 'account';
+  }
+  @Put() @Cors({ credentials: false, exposedHeaders: ['X-Other'] }) put() {
+    return 'put';
+  }
 }
 
 @Controller('defaults')
 class DefaultsController {
-  @Get() get() { return 'defaults'; }
-  @Get('accept') @Header('Vary', 'Accept') withDecoratorVary() { return 'vary'; }
+  @Get() get() {
+    return 'defaults';
+  }
+  @Get('accept') @Header('Vary', 'Accept') withDecoratorVary() {
+    return 'vary';
+  }
   // Express: res.setHeader; Fastify: reply.header, which Fastify hands to writeHead, where it replaces the value.
   @Get('manual') manual(@Res() res: unknown) {
     setHeader(res, 'Vary', 'Accept-Language'); // replaces whatever was there
@@ -42,7 +52,9 @@ class DefaultsController {
 @Controller('webhooks')
 @Cors(false)
 class WebhooksController {
-  @Get() get() { return 'hook'; }
+  @Get() get() {
+    return 'hook';
+  }
 }
 
 describe.each(ADAPTERS)('actual requests (%s)', (adapter) => {
@@ -133,7 +145,7 @@ describe.each(ADAPTERS)('actual requests (%s)', (adapter) => {
     expect(res.headers['vary']).toBeUndefined();
   });
 
-  it('HEAD is served with the GET route\'s policy', async () => {
+  it("HEAD is served with the GET route's policy", async () => {
     const res = await http(app).head('/account').set('Origin', APP).expect(200);
     expect(res.headers['access-control-allow-credentials']).toBe('true');
   });
@@ -141,8 +153,17 @@ describe.each(ADAPTERS)('actual requests (%s)', (adapter) => {
 
 describe.each(ADAPTERS)('a route with no origin anywhere (%s)', (adapter) => {
   it('sends no CORS headers', async () => {
-    @Controller('plain') class PlainController { @Get() get() { return 'x'; } }
-    const app = await createApp({ imports: [CorsModule.forRoot({ credentials: true })], controllers: [PlainController] }, undefined, adapter);
+    @Controller('plain')
+    class PlainController {
+      @Get() get() {
+        return 'x';
+      }
+    }
+    const app = await createApp(
+      { imports: [CorsModule.forRoot({ credentials: true })], controllers: [PlainController] },
+      undefined,
+      adapter,
+    );
     const res = await http(app).get('/plain').set('Origin', APP).expect(200);
     expectNoCors(res);
     expect(res.headers['vary']).toBeUndefined();
@@ -158,15 +179,27 @@ describe.each(ADAPTERS)('HEAD (%s)', (adapter) => {
     // already declared"), so there the @Head() comes first, and serves HEAD.
     @Controller('file')
     class GetFirst {
-      @Get() @Cors({ origin: 'https://a.example' }) get() { return 'get'; }
-      @Head() @Cors({ origin: 'https://b.example' }) head() { return ''; }
+      @Get() @Cors({ origin: 'https://a.example' }) get() {
+        return 'get';
+      }
+      @Head() @Cors({ origin: 'https://b.example' }) head() {
+        return '';
+      }
     }
     @Controller('file')
     class HeadFirst {
-      @Head() @Cors({ origin: 'https://b.example' }) head() { return ''; }
-      @Get() @Cors({ origin: 'https://a.example' }) get() { return 'get'; }
+      @Head() @Cors({ origin: 'https://b.example' }) head() {
+        return '';
+      }
+      @Get() @Cors({ origin: 'https://a.example' }) get() {
+        return 'get';
+      }
     }
-    const app = await createApp({ imports: [CorsModule.forRoot()], controllers: [adapter === 'fastify' ? HeadFirst : GetFirst] }, undefined, adapter);
+    const app = await createApp(
+      { imports: [CorsModule.forRoot()], controllers: [adapter === 'fastify' ? HeadFirst : GetFirst] },
+      undefined,
+      adapter,
+    );
     const [served, other] = adapter === 'fastify' ? ['https://b.example', 'https://a.example'] : ['https://a.example', 'https://b.example'];
     const a = await http(app).head('/file').set('Origin', served).expect(200);
     expect(a.headers['access-control-allow-origin']).toBe(served);

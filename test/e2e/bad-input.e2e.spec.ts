@@ -8,14 +8,20 @@ const APP = 'https://app.example.com';
 @Controller('api')
 @Cors({ origin: [APP, 'https://*.tenant.example', /^https:\/\/(?:a|b)\.regex\.example$/] })
 class ApiController {
-  @Get() get() { return 'ok'; }
-  @Put() put() { return 'ok'; }
+  @Get() get() {
+    return 'ok';
+  }
+  @Put() put() {
+    return 'ok';
+  }
 }
 
 @Controller('listed')
 @Cors({ origin: APP, allowedHeaders: ['X-A', 'X-B'] })
 class ListedController {
-  @Put() put() { return 'ok'; }
+  @Put() put() {
+    return 'ok';
+  }
 }
 
 @Controller('dynamic')
@@ -27,7 +33,9 @@ class ListedController {
   },
 })
 class DynamicController {
-  @Get() get() { return 'ok'; }
+  @Get() get() {
+    return 'ok';
+  }
 }
 
 describe.each(ADAPTERS)('bad input (%s)', (adapter) => {
@@ -114,7 +122,7 @@ describe.each(ADAPTERS)('bad input (%s)', (adapter) => {
     expect(res.headers['access-control-allow-methods']).toBe('PUT');
   });
 
-  it('a header block over Node\'s limit is refused by Node (431), not by a crash', async () => {
+  it("a header block over Node's limit is refused by Node (431), not by a crash", async () => {
     const res = await preflight(app, '/listed', APP, 'PUT', Array.from({ length: 3000 }, (_, i) => `x-h${i}`).join(','));
     expect(res.status).toBe(431);
     expectNoCors(res);
@@ -137,10 +145,22 @@ describe.each(ADAPTERS)('bad input (%s)', (adapter) => {
 
   it('user code never sees a malformed origin', async () => {
     const seen: string[] = [];
-    @Controller('spy') @Cors({ origin: (o: string) => (seen.push(o), false) }) class SpyController { @Get() get() { return 1; } }
+    @Controller('spy')
+    @Cors({ origin: (o: string) => (seen.push(o), false) })
+    class SpyController {
+      @Get() get() {
+        return 1;
+      }
+    }
     const spyApp = await createApp({ imports: [CorsModule.forRoot()], controllers: [SpyController] });
     for (const [, origin] of hostileOrigins) await http(spyApp).get('/spy').set('Origin', origin);
     await spyApp.close();
-    expect(seen).toEqual(['https://app.example.com.evil.test', 'https://evilapp.example.com', 'https://tenant.example.evil.test', 'https://eviltenant.example', 'https://ab.regex.example']);
+    expect(seen).toEqual([
+      'https://app.example.com.evil.test',
+      'https://evilapp.example.com',
+      'https://tenant.example.evil.test',
+      'https://eviltenant.example',
+      'https://ab.regex.example',
+    ]);
   });
 });

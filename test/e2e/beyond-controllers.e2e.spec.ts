@@ -28,7 +28,9 @@ const ANYONE = 'https://docs-viewer.example';
 
 @Controller('cats')
 class CatsController {
-  @Get() list() { return ['tom']; }
+  @Get() list() {
+    return ['tom'];
+  }
 }
 
 const typeDefs = /* GraphQL */ `
@@ -47,7 +49,12 @@ const resolvers = {
 /** GraphQL as each platform's users mount it: Apollo on Express, Mercurius on Fastify (both at /graphql). */
 function graphqlModule(adapter: AdapterName) {
   return adapter === 'express'
-    ? GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, typeDefs, resolvers, context: ({ req }: { req: unknown }) => ({ req }) })
+    ? GraphQLModule.forRoot<ApolloDriverConfig>({
+        driver: ApolloDriver,
+        typeDefs,
+        resolvers,
+        context: ({ req }: { req: unknown }) => ({ req }),
+      })
     : GraphQLModule.forRoot<MercuriusDriverConfig>({ driver: MercuriusDriver, typeDefs, resolvers, context: (req: unknown) => ({ req }) });
 }
 
@@ -128,7 +135,11 @@ describe.each(ADAPTERS)('beyond controllers: GraphQL, Swagger and static files (
         expect(csrf.status).toBe(400);
         expect(csrf.text).toMatch(/CSRF/);
         expect(csrf.headers['access-control-allow-origin']).toBe(TENANT);
-        const get = await http(app).get('/graphql?query=%7Bhello%7D').set('Origin', TENANT).set('Apollo-Require-Preflight', 'true').expect(200);
+        const get = await http(app)
+          .get('/graphql?query=%7Bhello%7D')
+          .set('Origin', TENANT)
+          .set('Apollo-Require-Preflight', 'true')
+          .expect(200);
         expect(get.body).toEqual({ data: { hello: 'world' } });
         expect(get.headers['access-control-allow-origin']).toBe(TENANT);
         await preflight(app, '/graphql', TENANT, 'GET', 'apollo-require-preflight').expect(204);
@@ -199,7 +210,11 @@ describe.each(ADAPTERS)('beyond controllers: GraphQL, Swagger and static files (
       const ok = await http(app).get('/fonts/font.woff2').set('Origin', APP).expect(200);
       expect(corsHeaders(ok)).toEqual({ 'access-control-allow-origin': APP });
       expect(varyOf(ok)).toEqual(['origin']);
-      const notModified = await http(app).get('/fonts/font.woff2').set('Origin', APP).set('If-None-Match', ok.headers['etag'] as string).expect(304);
+      const notModified = await http(app)
+        .get('/fonts/font.woff2')
+        .set('Origin', APP)
+        .set('If-None-Match', ok.headers['etag'] as string)
+        .expect(304);
       expect(notModified.headers['access-control-allow-origin']).toBe(APP);
       expect(varyOf(notModified)).toEqual(['origin']);
     });
@@ -234,7 +249,11 @@ describe.each(ADAPTERS)('beyond controllers: GraphQL, Swagger and static files (
     const routes = app.get(CorsPolicyService).routes();
     expect(routes.filter((r) => r.kind === 'controller').map((r) => `${r.method} ${r.path}`)).toEqual(['GET /cats']);
     expect([...new Set(routes.filter((r) => r.kind === 'path').map((r) => r.path))]).toEqual([
-      '/graphql', '/api-json', '/api-yaml', '/static{/*path}', '/fonts{/*path}',
+      '/graphql',
+      '/api-json',
+      '/api-yaml',
+      '/static{/*path}',
+      '/fonts{/*path}',
     ]);
   });
 });

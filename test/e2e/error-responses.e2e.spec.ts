@@ -3,9 +3,26 @@
  * can read the error. Guards run before interceptors, so an interceptor-based design fails the first two cases.
  */
 import {
-  ArgumentsHost, BadRequestException, Body, CanActivate, Catch, Controller, ExceptionFilter, ForbiddenException,
-  Get, HttpException, INestApplication, Injectable, Post, UseFilters, UseGuards, ValidationPipe,
-  MiddlewareConsumer, Module, NestModule, UnauthorizedException,
+  ArgumentsHost,
+  BadRequestException,
+  Body,
+  CanActivate,
+  Catch,
+  Controller,
+  ExceptionFilter,
+  ForbiddenException,
+  Get,
+  HttpException,
+  INestApplication,
+  Injectable,
+  Post,
+  UseFilters,
+  UseGuards,
+  ValidationPipe,
+  MiddlewareConsumer,
+  Module,
+  NestModule,
+  UnauthorizedException,
 } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { IsEmail, IsString } from 'class-validator';
@@ -48,16 +65,36 @@ class TeapotFilter implements ExceptionFilter {
 @Controller('errors')
 @Cors({ credentials: true, exposedHeaders: ['X-Trace'] })
 class ErrorsController {
-  @Get('guard') @UseGuards(DenyGuard) guarded() { return 'never'; }
-  @Get('forbidden') forbidden() { return 'never'; }
-  @Post('validate') validate(@Body() dto: CreateUserDto) { return dto; }
-  @Get('http') http() { throw new BadRequestException('nope'); }
-  @Get('crash') crash() { throw new Error('boom'); }
-  @Get('filtered') @UseFilters(TeapotFilter) filtered() { throw new ForbiddenException(); }
-  @Post('json') json(@Body() body: unknown) { return body; }
-  @Get('middleware') middleware() { return 'never'; }
-  @Get('middleware-ends') middlewareEnds() { return 'never'; }
-  @Get('use-ends') useEnds() { return 'never'; }
+  @Get('guard') @UseGuards(DenyGuard) guarded() {
+    return 'never';
+  }
+  @Get('forbidden') forbidden() {
+    return 'never';
+  }
+  @Post('validate') validate(@Body() dto: CreateUserDto) {
+    return dto;
+  }
+  @Get('http') http() {
+    throw new BadRequestException('nope');
+  }
+  @Get('crash') crash() {
+    throw new Error('boom');
+  }
+  @Get('filtered') @UseFilters(TeapotFilter) filtered() {
+    throw new ForbiddenException();
+  }
+  @Post('json') json(@Body() body: unknown) {
+    return body;
+  }
+  @Get('middleware') middleware() {
+    return 'never';
+  }
+  @Get('middleware-ends') middlewareEnds() {
+    return 'never';
+  }
+  @Get('use-ends') useEnds() {
+    return 'never';
+  }
 }
 
 /** Ends the request itself on Node's response, as auth middleware does: nothing of the framework runs after it. */
@@ -70,13 +107,17 @@ function endWith401(_req: unknown, res: import('node:http').ServerResponse) {
 @Controller('closed')
 @Cors(false)
 class ClosedController {
-  @Get('guard') @UseGuards(DenyGuard) guarded() { return 'never'; }
+  @Get('guard') @UseGuards(DenyGuard) guarded() {
+    return 'never';
+  }
 }
 
 @Module({ controllers: [ErrorsController, ClosedController] })
 class ErrorsModule implements NestModule {
   configure(consumer: MiddlewareConsumer) {
-    consumer.apply((_req: unknown, _res: unknown, next: (e?: unknown) => void) => next(new ForbiddenException('mw'))).forRoutes('errors/middleware');
+    consumer
+      .apply((_req: unknown, _res: unknown, next: (e?: unknown) => void) => next(new ForbiddenException('mw')))
+      .forRoutes('errors/middleware');
     consumer.apply(endWith401).forRoutes('errors/middleware-ends');
   }
 }
@@ -112,11 +153,15 @@ describe.each(ADAPTERS)('CORS headers on error responses (%s)', (adapter) => {
     ['a thrown HttpException', () => http(app).get('/errors/http'), 400],
     ['an unexpected error (500)', () => http(app).get('/errors/crash'), 500],
     ['an exception filter', () => http(app).get('/errors/filtered'), 418],
-    ['a body-parser error (malformed JSON)', () => http(app).post('/errors/json').set('Content-Type', 'application/json').send('{"a":'), 400],
+    [
+      'a body-parser error (malformed JSON)',
+      () => http(app).post('/errors/json').set('Content-Type', 'application/json').send('{"a":'),
+      400,
+    ],
     ['a Nest middleware error', () => http(app).get('/errors/middleware'), 403],
     ['a Nest middleware ending the response itself', () => http(app).get('/errors/middleware-ends'), 401],
     ['an app.use() middleware ending the response itself', () => http(app).get('/errors/use-ends'), 401],
-  ])('%s carries the route\'s CORS headers', async (_name, send, status) => {
+  ])("%s carries the route's CORS headers", async (_name, send, status) => {
     const res = await send().set('Origin', APP);
     expect(res.status).toBe(status);
     expectCors(res);

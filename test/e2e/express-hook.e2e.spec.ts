@@ -22,29 +22,44 @@ function byTenantHost(origin: string, req: Request): boolean {
 @Controller('tenant')
 @Cors({ origin: byTenantHost })
 class TenantController {
-  @Get() get() { return 'tenant'; }
-  @Put() put() { return 'put'; }
+  @Get() get() {
+    return 'tenant';
+  }
+  @Put() put() {
+    return 'put';
+  }
 }
 
 @Controller({ path: 'hosted', host: 'admin.example.com' })
 @Cors({ origin: APP })
 class AdminHostController {
-  @Get() get() { return 'admin'; }
-  @Put() put() { return 'admin put'; }
+  @Get() get() {
+    return 'admin';
+  }
+  @Put() put() {
+    return 'admin put';
+  }
 }
 
 @Controller({ path: 'hosted', host: 'www.example.com' })
 @Cors(false)
 class WwwHostController {
-  @Get() get() { return 'www'; }
-  @Put() put() { return 'www put'; }
+  @Get() get() {
+    return 'www';
+  }
+  @Put() put() {
+    return 'www put';
+  }
 }
 
 describe('the Express hook sees the request as the app does', () => {
   let app: INestApplication;
   beforeAll(async () => {
     // originCache: false, so every request asks the function (the cache keys on the origin alone).
-    app = await createApp({ imports: [CorsModule.forRoot({ originCache: false })], controllers: [TenantController, AdminHostController, WwwHostController] });
+    app = await createApp({
+      imports: [CorsModule.forRoot({ originCache: false })],
+      controllers: [TenantController, AdminHostController, WwwHostController],
+    });
   });
   afterAll(() => app.close());
   beforeEach(() => (seen.length = 0));

@@ -12,9 +12,15 @@ const APP = 'https://app.example.com';
 
 @Controller('items')
 class ItemsController {
-  @Get() list() { return []; }
-  @Get(':id') one(@Param('id') id: string) { return id; }
-  @Put(':id') put() { return 'put'; }
+  @Get() list() {
+    return [];
+  }
+  @Get(':id') one(@Param('id') id: string) {
+    return id;
+  }
+  @Put(':id') put() {
+    return 'put';
+  }
 }
 
 const seen: { hostname?: string; url?: string; isFastify?: boolean }[] = [];
@@ -27,8 +33,12 @@ function byTenantHost(origin: string, req: { hostname: string; url: string; raw?
 @Controller('tenant')
 @Cors({ origin: byTenantHost })
 class TenantController {
-  @Get() get() { return 'tenant'; }
-  @Put() put() { return 'put'; }
+  @Get() get() {
+    return 'tenant';
+  }
+  @Put() put() {
+    return 'put';
+  }
 }
 
 const modules = { imports: [CorsModule.forRoot({ origin: APP, originCache: false })], controllers: [ItemsController, TenantController] };
@@ -68,7 +78,8 @@ describe('the Fastify hook', () => {
   it('works when the app is created with NestFactory.create and listens on a port', async () => {
     const { NestFactory } = await import('@nestjs/core');
     const { Module } = await import('@nestjs/common');
-    @Module(modules) class AppModule {}
+    @Module(modules)
+    class AppModule {}
     const app = await NestFactory.create(AppModule, new FastifyAdapter(), { logger: false });
     await app.listen(0, '127.0.0.1');
     const url = await app.getUrl();
@@ -158,7 +169,7 @@ describe("route matching follows the app's Fastify router options", () => {
     await app.close();
   });
 
-  it('exposeHeadRoutes (default) — HEAD has the GET route\'s policy', async () => {
+  it("exposeHeadRoutes (default) — HEAD has the GET route's policy", async () => {
     const app = await createApp(modules, undefined, 'fastify');
     const head = await http(app).head('/items').set('Origin', APP).expect(200);
     expect(head.headers['access-control-allow-origin']).toBe(APP);

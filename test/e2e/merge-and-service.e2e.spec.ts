@@ -9,17 +9,29 @@ const ADMIN = 'https://admin.example.com';
 @Controller('layers')
 @Cors({ credentials: true, exposedHeaders: ['X-Ctrl'], maxAge: 120 })
 class LayersController {
-  @Get() inherits() { return 1; }
-  @Put() @Cors({ origin: ADMIN, maxAge: 5 }) handlerWins() { return 1; }
-  @Post() @Cors() usesDefaults() { return 1; }
-  @Delete() @Cors(false) off() { return 1; }
+  @Get() inherits() {
+    return 1;
+  }
+  @Put() @Cors({ origin: ADMIN, maxAge: 5 }) handlerWins() {
+    return 1;
+  }
+  @Post() @Cors() usesDefaults() {
+    return 1;
+  }
+  @Delete() @Cors(false) off() {
+    return 1;
+  }
 }
 
 @Controller('off')
 @Cors(false)
 class OffController {
-  @Get() off() { return 1; }
-  @Post() @Cors({ allowedHeaders: ['X-Token'] }) reenabled() { return 1; }
+  @Get() off() {
+    return 1;
+  }
+  @Post() @Cors({ allowedHeaders: ['X-Token'] }) reenabled() {
+    return 1;
+  }
 }
 
 @Injectable()
@@ -90,7 +102,12 @@ describe.each(ADAPTERS)('forRootAsync with useClass (%s)', (adapter) => {
       return { origin: APP };
     }
   }
-  @Controller('x') class XController { @Get() get() { return 1; } }
+  @Controller('x')
+  class XController {
+    @Get() get() {
+      return 1;
+    }
+  }
 
   it('builds the defaults from the class', async () => {
     const app = await createApp({
@@ -148,15 +165,25 @@ describe.each(ADAPTERS)('CorsPolicyService (%s)', (adapter) => {
       reason: 'origin "https://evil.test" is not allowed',
       preflight: { required: false },
     });
-    expect((await service.evaluate({ origin: APP, method: 'PATCH', path: '/api/layers' })).reason).toBe('no route serves PATCH /api/layers');
+    expect((await service.evaluate({ origin: APP, method: 'PATCH', path: '/api/layers' })).reason).toBe(
+      'no route serves PATCH /api/layers',
+    );
     expect((await service.evaluate({ origin: APP, method: 'GET', path: '/nowhere' })).reason).toBe('no route serves /nowhere');
-    expect((await service.evaluate({ origin: APP, method: 'DELETE', path: '/api/layers' })).reason).toMatch(/preflight refused: CORS is off/);
+    expect((await service.evaluate({ origin: APP, method: 'DELETE', path: '/api/layers' })).reason).toMatch(
+      /preflight refused: CORS is off/,
+    );
   });
 });
 
 describe.each(ADAPTERS)('CorsPolicyService.evaluate() and Content-Type (%s)', (adapter) => {
   const createApp = createAppOn(adapter);
-  @Controller('form') @Cors({ origin: APP, allowedHeaders: ['X-Token'] }) class FormController { @Post() post() { return 1; } }
+  @Controller('form')
+  @Cors({ origin: APP, allowedHeaders: ['X-Token'] })
+  class FormController {
+    @Post() post() {
+      return 1;
+    }
+  }
   let app: INestApplication;
   beforeAll(async () => {
     app = await createApp({ imports: [CorsModule.forRoot()], controllers: [FormController] });
@@ -167,13 +194,23 @@ describe.each(ADAPTERS)('CorsPolicyService.evaluate() and Content-Type (%s)', (a
     const service = app.get(CorsPolicyService);
     const byName = await service.evaluate({ origin: APP, method: 'POST', path: '/form', requestHeaders: ['Content-Type'] });
     expect(byName).toMatchObject({ allowed: false, preflight: { required: true, status: 403 } });
-    const json = await service.evaluate({ origin: APP, method: 'POST', path: '/form', requestHeaders: { 'Content-Type': 'application/json' } });
+    const json = await service.evaluate({
+      origin: APP,
+      method: 'POST',
+      path: '/form',
+      requestHeaders: { 'Content-Type': 'application/json' },
+    });
     expect(json).toMatchObject({ allowed: false, preflight: { required: true } });
   });
 
   it('a form body is a simple request: no preflight, allowed', async () => {
     const service = app.get(CorsPolicyService);
-    const form = await service.evaluate({ origin: APP, method: 'POST', path: '/form', requestHeaders: { 'Content-Type': 'text/plain;charset=UTF-8', Accept: '*/*' } });
+    const form = await service.evaluate({
+      origin: APP,
+      method: 'POST',
+      path: '/form',
+      requestHeaders: { 'Content-Type': 'text/plain;charset=UTF-8', Accept: '*/*' },
+    });
     expect(form).toMatchObject({ allowed: true, preflight: { required: false } });
   });
 });
@@ -181,8 +218,14 @@ describe.each(ADAPTERS)('CorsPolicyService.evaluate() and Content-Type (%s)', (a
 describe('an application context without HTTP', () => {
   it('initializes (no hook to install) and still lists the routes', async () => {
     const { NestFactory } = await import('@nestjs/core');
-    @Controller('ctx') class CtxController { @Get() get() { return 1; } }
-    @Module({ imports: [CorsModule.forRoot({ origin: APP })], controllers: [CtxController] }) class CtxModule {}
+    @Controller('ctx')
+    class CtxController {
+      @Get() get() {
+        return 1;
+      }
+    }
+    @Module({ imports: [CorsModule.forRoot({ origin: APP })], controllers: [CtxController] })
+    class CtxModule {}
     const context = await NestFactory.createApplicationContext(CtxModule, { logger: false });
     expect(context.get(CorsPolicyService).routes()).toMatchObject([{ method: 'GET', path: '/ctx', policy: { origin: APP } }]);
     await context.close();

@@ -17,10 +17,12 @@ const EVIL = 'https://evil.example';
 type Handler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
 /** What a middleware mounted outside Nest's router answers: the method and the path it saw. */
-const echo = (name: string): Handler => (req, res) => {
-  res.setHeader('Content-Type', 'application/json');
-  res.end(JSON.stringify({ name, method: req.method, url: req.url }));
-};
+const echo =
+  (name: string): Handler =>
+  (req, res) => {
+    res.setHeader('Content-Type', 'application/json');
+    res.end(JSON.stringify({ name, method: req.method, url: req.url }));
+  };
 
 @Injectable()
 class Tenants extends CorsOriginResolver {
@@ -32,12 +34,16 @@ class Tenants extends CorsOriginResolver {
 @Controller('mixed')
 @Cors({ origin: APP })
 class MixedController {
-  @Get() get() { return 'controller'; }
+  @Get() get() {
+    return 'controller';
+  }
 }
 
 @Controller('legacy')
 class LegacyOwnedController {
-  @Post('owned') @Cors(false) post() { return 'owned'; }
+  @Post('owned') @Cors(false) post() {
+    return 'owned';
+  }
 }
 
 const PATHS: CorsModuleOptions['paths'] = {
@@ -50,7 +56,11 @@ const PATHS: CorsModuleOptions['paths'] = {
   '/sse': { origin: APP },
 };
 
-async function app(adapter: AdapterName, options: CorsModuleOptions = { origin: APP, paths: PATHS }, prefix?: string): Promise<INestApplication> {
+async function app(
+  adapter: AdapterName,
+  options: CorsModuleOptions = { origin: APP, paths: PATHS },
+  prefix?: string,
+): Promise<INestApplication> {
   return createApp(
     { imports: [CorsModule.forRoot(options)], providers: [Tenants], controllers: [MixedController, LegacyOwnedController] },
     (a) => {
@@ -59,8 +69,12 @@ async function app(adapter: AdapterName, options: CorsModuleOptions = { origin: 
       a.use('/graphql', echo('graphql'));
       a.use('/open-json', echo('open-json'));
       a.use('/files', echo('files'));
-      a.use('/legacy', (req: IncomingMessage, res: ServerResponse, next: () => void) => (req.url === '/owned' ? next() : echo('legacy')(req, res, next)));
-      a.use('/mixed', (req: IncomingMessage, res: ServerResponse, next: () => void) => (req.method === 'PATCH' ? echo('mixed-mw')(req, res, next) : next()));
+      a.use('/legacy', (req: IncomingMessage, res: ServerResponse, next: () => void) =>
+        req.url === '/owned' ? next() : echo('legacy')(req, res, next),
+      );
+      a.use('/mixed', (req: IncomingMessage, res: ServerResponse, next: () => void) =>
+        req.method === 'PATCH' ? echo('mixed-mw')(req, res, next) : next(),
+      );
       a.use('/sse', (_req: IncomingMessage, res: ServerResponse) => {
         res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
         res.write('data: one\n\n');
@@ -167,7 +181,9 @@ describe.each(ADAPTERS)('path policies (app.use mounts) (%s)', (adapter) => {
 
     it('false: no headers', async () => {
       expectNoCors(await http(server).get('/files/private/key.pem').set('Origin', APP).expect(200));
-      expect((await http(server).get('/files/public/a.css').set('Origin', APP).expect(200)).headers['access-control-allow-origin']).toBe('*');
+      expect((await http(server).get('/files/public/a.css').set('Origin', APP).expect(200)).headers['access-control-allow-origin']).toBe(
+        '*',
+      );
     });
   });
 
@@ -180,7 +196,9 @@ describe.each(ADAPTERS)('path policies (app.use mounts) (%s)', (adapter) => {
       expectNoCors(getOther);
       const patch = await preflight(server, '/mixed', 'https://anyone.test', 'PATCH').expect(204);
       expect(patch.headers['access-control-allow-origin']).toBe('*');
-      expect((await http(server).patch('/mixed').set('Origin', 'https://anyone.test').expect(200)).headers['access-control-allow-origin']).toBe('*');
+      expect(
+        (await http(server).patch('/mixed').set('Origin', 'https://anyone.test').expect(200)).headers['access-control-allow-origin'],
+      ).toBe('*');
     });
 
     it('@Cors(false) on a controller route under a path pattern stays off', async () => {
@@ -213,14 +231,31 @@ describe.each(ADAPTERS)('path policies (app.use mounts) (%s)', (adapter) => {
       );
       expect(paths.find((r) => r.path === '/files/private{/*path}')).toMatchObject({ method: 'ALL', policy: false });
       expect(paths.map((r) => r.path)).toEqual([
-        '/graphql', '/graphql', '/open-json', '/open-json', '/files/private{/*path}', '/files{/*path}', '/files{/*path}',
-        '/legacy{/*path}', '/legacy{/*path}', '/legacy{/*path}', '/mixed', '/mixed', '/sse', '/sse',
+        '/graphql',
+        '/graphql',
+        '/open-json',
+        '/open-json',
+        '/files/private{/*path}',
+        '/files{/*path}',
+        '/files{/*path}',
+        '/legacy{/*path}',
+        '/legacy{/*path}',
+        '/legacy{/*path}',
+        '/mixed',
+        '/mixed',
+        '/sse',
+        '/sse',
       ]);
     });
 
     it('evaluate() explains decisions for path policies', async () => {
       const service = server.get(CorsPolicyService);
-      const ok = await service.evaluate({ origin: TENANT, method: 'POST', path: '/graphql', requestHeaders: { 'Content-Type': 'application/json' } });
+      const ok = await service.evaluate({
+        origin: TENANT,
+        method: 'POST',
+        path: '/graphql',
+        requestHeaders: { 'Content-Type': 'application/json' },
+      });
       expect(ok).toMatchObject({
         allowed: true,
         reason: "allowed: the origin matches the path policy '/graphql'",
@@ -238,9 +273,16 @@ describe.each(ADAPTERS)('path policies (app.use mounts) (%s)', (adapter) => {
       expect((await service.evaluate({ origin: 'https://x.test', method: 'GET', path: '/open-json' })).reason).toBe(
         "allowed: the path policy '/open-json' is open to '*'",
       );
-      expect((await service.evaluate({ origin: APP, method: 'GET', path: '/files/private/a' })).reason).toMatch(/CORS is off for \/files\/private\/a/);
-      expect((await service.evaluate({ origin: APP, method: 'PUT', path: '/files/private/a' })).reason).toMatch(/preflight refused: CORS is off for this path/);
-      expect((await service.evaluate({ origin: APP, method: 'GET', path: '/mixed' })).route).toMatchObject({ kind: 'controller', controller: 'MixedController' });
+      expect((await service.evaluate({ origin: APP, method: 'GET', path: '/files/private/a' })).reason).toMatch(
+        /CORS is off for \/files\/private\/a/,
+      );
+      expect((await service.evaluate({ origin: APP, method: 'PUT', path: '/files/private/a' })).reason).toMatch(
+        /preflight refused: CORS is off for this path/,
+      );
+      expect((await service.evaluate({ origin: APP, method: 'GET', path: '/mixed' })).route).toMatchObject({
+        kind: 'controller',
+        controller: 'MixedController',
+      });
     });
   });
 });
@@ -250,7 +292,9 @@ describe.each(ADAPTERS)('path policies and the global prefix (%s)', (adapter) =>
     const server = await app(adapter, { origin: APP, paths: { '/graphql': {}, '/v1/legacy{/*path}': {} } }, 'v1');
     try {
       // app.use() mounts (like Apollo, Swagger and ServeStatic by default) ignore the prefix; so do the patterns.
-      expect((await preflight(server, '/graphql', APP, 'POST', 'content-type').expect(204)).headers['access-control-allow-origin']).toBe(APP);
+      expect((await preflight(server, '/graphql', APP, 'POST', 'content-type').expect(204)).headers['access-control-allow-origin']).toBe(
+        APP,
+      );
       expect((await http(server).get('/legacy/a').set('Origin', APP)).headers['access-control-allow-origin']).toBeUndefined();
       // A prefixed mount is written with its prefix.
       await preflight(server, '/v1/legacy/a', APP, 'GET', 'x-a').expect(204);
@@ -277,7 +321,7 @@ describe.each(ADAPTERS)('path policies at startup (%s)', (adapter) => {
     const error = await startupError({
       paths: {
         '/static/*': { origin: '*' },
-        'graphql': { origin: APP },
+        graphql: { origin: APP },
         '/api(.*)': { origin: APP },
         '/docs?x': { origin: APP },
         '/creds': { origin: '*', credentials: true },
@@ -290,14 +334,28 @@ describe.each(ADAPTERS)('path policies at startup (%s)', (adapter) => {
     expect(error).toBeInstanceOf(CorsConfigError);
     const of = (route: string) => error.errors.filter((e) => e.route === route);
     expect(of("paths['/static/*']")).toEqual([
-      expect.objectContaining({ field: 'path', value: "'/static/*'", reason: expect.stringMatching(/Missing parameter name.*'\/static\/\*path'/) }),
+      expect.objectContaining({
+        field: 'path',
+        value: "'/static/*'",
+        reason: expect.stringMatching(/Missing parameter name.*'\/static\/\*path'/),
+      }),
     ]);
     expect(of("paths['graphql']")[0]).toMatchObject({ field: 'path', reason: expect.stringMatching(/starts with '\/': use '\/graphql'/) });
     expect(of("paths['/api(.*)']")[0].reason).toMatch(/'\(\.\*\)' and a bare '\*' are gone/);
     expect(of("paths['/docs?x']")[0].reason).toMatch(/no query/);
-    expect(of("paths['/creds']")[0]).toMatchObject({ field: 'origin', reason: expect.stringMatching(/credentials cannot be used with '\*'/) });
-    expect(of("paths['/verbs']").map((e) => e.field).sort()).toEqual(['maxAge', 'methods']);
-    expect(of("paths['/no-origin']")[0]).toMatchObject({ field: 'origin', reason: expect.stringMatching(/no origin here nor in the module defaults/) });
+    expect(of("paths['/creds']")[0]).toMatchObject({
+      field: 'origin',
+      reason: expect.stringMatching(/credentials cannot be used with '\*'/),
+    });
+    expect(
+      of("paths['/verbs']")
+        .map((e) => e.field)
+        .sort(),
+    ).toEqual(['maxAge', 'methods']);
+    expect(of("paths['/no-origin']")[0]).toMatchObject({
+      field: 'origin',
+      reason: expect.stringMatching(/no origin here nor in the module defaults/),
+    });
     expect(of("paths['/typo']")[0].reason).toMatch(/preflights are always answered by the library/);
     expect(of("paths['/yes']")[0].reason).toMatch(/use \{\} to apply the module defaults/);
     expect(error.errors).toHaveLength(10);
@@ -306,7 +364,9 @@ describe.each(ADAPTERS)('path policies at startup (%s)', (adapter) => {
 
   it('validates the merged policy: a path policy with credentials over a plain-http default origin is refused', async () => {
     const error = await startupError({ origin: 'http://partner.example', paths: { '/graphql': { credentials: true } } });
-    expect(error.errors).toEqual([expect.objectContaining({ route: "paths['/graphql']", field: 'origin', reason: expect.stringMatching(/plain-http/) })]);
+    expect(error.errors).toEqual([
+      expect.objectContaining({ route: "paths['/graphql']", field: 'origin', reason: expect.stringMatching(/plain-http/) }),
+    ]);
   });
 
   it('a faulty default is reported once, for the defaults, not again for each path that inherits it', async () => {

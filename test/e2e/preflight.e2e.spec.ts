@@ -1,7 +1,22 @@
 /** Behaviour 3: preflights are answered with the policy of the handler serving the requested method at that path. */
 import {
-  All, CanActivate, Controller, Delete, Get, INestApplication, Injectable, Module, Options, Param, Patch, Post, Put,
-  RequestMethod, Version, VersioningType, HttpCode,
+  All,
+  CanActivate,
+  Controller,
+  Delete,
+  Get,
+  INestApplication,
+  Injectable,
+  Module,
+  Options,
+  Param,
+  Patch,
+  Post,
+  Put,
+  RequestMethod,
+  Version,
+  VersioningType,
+  HttpCode,
 } from '@nestjs/common';
 import { APP_GUARD, RouterModule } from '@nestjs/core';
 import { Cors, CorsModule } from '../../lib/index.js';
@@ -23,81 +38,130 @@ class CountingGuard implements CanActivate {
 
 @Controller('items')
 class ItemsController {
-  @Get() list() { calls.handler++; return []; }
-  @Put(':id') @Cors({ origin: OTHER, credentials: true, allowedHeaders: ['Content-Type', 'X-CSRF-Token'], maxAge: 600 })
-  update() { calls.handler++; return 'updated'; }
-  @Delete(':id') remove() { calls.handler++; return 'removed'; }
-  @Get('special') special() { return 'special'; }
+  @Get() list() {
+    calls.handler++;
+    return [];
+  }
+  @Put(':id')
+  @Cors({ origin: OTHER, credentials: true, allowedHeaders: ['Content-Type', 'X-CSRF-Token'], maxAge: 600 })
+  update() {
+    calls.handler++;
+    return 'updated';
+  }
+  @Delete(':id') remove() {
+    calls.handler++;
+    return 'removed';
+  }
+  @Get('special') special() {
+    return 'special';
+  }
 }
 
 @Controller('readonly')
 class ReadonlyController {
-  @Get() get() { return 'ro'; }
+  @Get() get() {
+    return 'ro';
+  }
 }
 
 @Controller('status')
 @Cors({ origin: '*', optionsSuccessStatus: 200 })
 class StatusController {
-  @Get() get() { return 'ok'; }
-  @Post() post() { return 'ok'; }
+  @Get() get() {
+    return 'ok';
+  }
+  @Post() post() {
+    return 'ok';
+  }
 }
 
 @Controller('mixed')
 class MixedController {
-  @Get() @Cors({ origin: '*' }) read() { return 'r'; }
-  @Post() write() { return 'w'; }
-  @Patch() @Cors({ methods: ['PATCH'] }) patch() { return 'p'; }
-  @Delete() @Cors({ methods: ['GET'] }) remove() { return 'd'; }
+  @Get() @Cors({ origin: '*' }) read() {
+    return 'r';
+  }
+  @Post() write() {
+    return 'w';
+  }
+  @Patch() @Cors({ methods: ['PATCH'] }) patch() {
+    return 'p';
+  }
+  @Delete() @Cors({ methods: ['GET'] }) remove() {
+    return 'd';
+  }
 }
 
 @Controller('hooks')
 @Cors(false)
 class HooksController {
-  @Post() receive() { return 'ok'; }
+  @Post() receive() {
+    return 'ok';
+  }
 }
 
 /** A named wildcard: Express 5 spells it '*path', Fastify's router '*' (platform-fastify refuses '*path'). */
 function filesController(adapter: AdapterName) {
   @Controller('files')
   class FilesController {
-    @Get(adapter === 'fastify' ? '*' : '*path') get(@Param(adapter === 'fastify' ? '*' : 'path') path: unknown) { return path; }
+    @Get(adapter === 'fastify' ? '*' : '*path') get(@Param(adapter === 'fastify' ? '*' : 'path') path: unknown) {
+      return path;
+    }
   }
   return FilesController;
 }
 
 @Controller('any')
 class AnyController {
-  @All() any() { return 'any'; }
+  @All() any() {
+    return 'any';
+  }
 }
 
 @Controller('own-options')
 class OwnOptionsController {
-  @Get() get() { return 'get'; }
-  @Options() @HttpCode(200) options() { calls.options++; return 'my options'; }
+  @Get() get() {
+    return 'get';
+  }
+  @Options() @HttpCode(200) options() {
+    calls.options++;
+    return 'my options';
+  }
 }
 
 @Controller('users')
 class AdminUsersController {
-  @Get() list() { return []; }
-  @Post() create() { return 'created'; }
+  @Get() list() {
+    return [];
+  }
+  @Post() create() {
+    return 'created';
+  }
 }
 @Module({ controllers: [AdminUsersController] })
 class AdminModule {}
 
 @Controller({ path: 'cats', version: '1' })
 class CatsV1Controller {
-  @Get() get() { return 'v1'; }
+  @Get() get() {
+    return 'v1';
+  }
 }
 @Controller({ path: 'cats', version: '2' })
 @Cors({ origin: OTHER })
 class CatsV2Controller {
-  @Get() get() { return 'v2'; }
-  @Put() @Version('3') put3() { return 'v3'; }
+  @Get() get() {
+    return 'v2';
+  }
+  @Put() @Version('3') put3() {
+    return 'v3';
+  }
 }
 
 @Controller('health')
 class HealthController {
-  @Get() get() { return 'healthy'; }
+  @Get() get() {
+    return 'healthy';
+  }
 }
 
 describe.each(ADAPTERS)('preflight (%s)', (adapter) => {
@@ -111,8 +175,17 @@ describe.each(ADAPTERS)('preflight (%s)', (adapter) => {
           RouterModule.register([{ path: 'admin', module: AdminModule }]),
         ],
         controllers: [
-          ItemsController, ReadonlyController, StatusController, MixedController, HooksController, filesController(adapter),
-          AnyController, OwnOptionsController, CatsV1Controller, CatsV2Controller, HealthController,
+          ItemsController,
+          ReadonlyController,
+          StatusController,
+          MixedController,
+          HooksController,
+          filesController(adapter),
+          AnyController,
+          OwnOptionsController,
+          CatsV1Controller,
+          CatsV2Controller,
+          HealthController,
         ],
         providers: [{ provide: APP_GUARD, useClass: CountingGuard }],
       },
@@ -254,8 +327,12 @@ describe.each(ADAPTERS)('preflight (%s)', (adapter) => {
 describe.each(ADAPTERS)('route order (%s)', (adapter) => {
   @Controller('things')
   class ThingsController {
-    @Get(':id') one() { return 'one'; }
-    @Get('special') @Cors({ origin: '*' }) special() { return 'special'; }
+    @Get(':id') one() {
+      return 'one';
+    }
+    @Get('special') @Cors({ origin: '*' }) special() {
+      return 'special';
+    }
   }
 
   async function appWith(routeResolutionStrategy?: 'specificity') {
@@ -293,7 +370,11 @@ describe.each(ADAPTERS)('route order (%s)', (adapter) => {
 // '{/:lang}' path platform-fastify hands it ("The first character of a path should be `/` or `*`").
 describe('optional leading segments (express)', () => {
   @Controller('{/:lang}/shop')
-  class ShopController { @Get('items') items() { return 'items'; } }
+  class ShopController {
+    @Get('items') items() {
+      return 'items';
+    }
+  }
 
   it('serves /shop/items and /en/shop/items as Nest does', async () => {
     const app = await createApp({ imports: [CorsModule.forRoot({ origin: APP })], controllers: [ShopController] });
@@ -309,7 +390,11 @@ describe('optional leading segments (express)', () => {
 describe.each(ADAPTERS)('an optional last parameter (%s)', (adapter) => {
   it('serves /shop/items and /shop/items/en, each spelled the way its router spells it', async () => {
     @Controller('shop')
-    class ShopController { @Get(adapter === 'fastify' ? 'items/:lang?' : 'items{/:lang}') items() { return 'items'; } }
+    class ShopController {
+      @Get(adapter === 'fastify' ? 'items/:lang?' : 'items{/:lang}') items() {
+        return 'items';
+      }
+    }
     const app = await createApp({ imports: [CorsModule.forRoot({ origin: APP })], controllers: [ShopController] }, undefined, adapter);
     for (const path of ['/shop/items', '/shop/items/en']) {
       await http(app).get(path).expect(200, 'items');

@@ -27,26 +27,36 @@ const echo = (name: string) => (_req: IncomingMessage, res: ServerResponse) => {
 
 @Controller()
 class PercentController {
-  @Put('admin/x') @Cors({ origin: ADMIN }) admin() { return 'admin'; }
-  @Put(':any/x') @Cors({ origin: PUBLIC }) any() { return 'any'; }
+  @Put('admin/x') @Cors({ origin: ADMIN }) admin() {
+    return 'admin';
+  }
+  @Put(':any/x') @Cors({ origin: PUBLIC }) any() {
+    return 'any';
+  }
 }
 
 @Controller()
 class SlugController {
-  @Post(':slug') @Cors({ origin: PUBLIC }) slug() { return 'slug'; }
+  @Post(':slug') @Cors({ origin: PUBLIC }) slug() {
+    return 'slug';
+  }
 }
 
 @Controller('items')
 @Cors({ origin: APP })
 class ItemsController {
-  @Get() list() { return 'items'; }
+  @Get() list() {
+    return 'items';
+  }
 }
 
 const ASYNC_ALLOWED = (origin: string) => Promise.resolve(origin === APP);
 @Controller('async-items')
 @Cors({ origin: ASYNC_ALLOWED })
 class AsyncItemsController {
-  @Get() list() { return 'async-items'; }
+  @Get() list() {
+    return 'async-items';
+  }
 }
 
 /** The preflight's Access-Control-Allow-Origin for `origin`, or undefined when refused. */
@@ -77,7 +87,9 @@ describe.each(ADAPTERS)('the preflight follows the route the router runs (%s)', 
   });
 
   it('a static path policy beats a parametric controller route that also matches it (and Express and Fastify agree)', async () => {
-    const app = await build([SlugController], { paths: { '/graphql': { origin: [APP], credentials: true } } }, (a) => a.use('/graphql', echo('graphql')));
+    const app = await build([SlugController], { paths: { '/graphql': { origin: [APP], credentials: true } } }, (a) =>
+      a.use('/graphql', echo('graphql')),
+    );
     try {
       // What is mounted at /graphql serves it; the path policy decides, not @Post(':slug').
       expect(await grantedTo(app, '/graphql', APP, 'POST')).toBe(APP);
@@ -110,7 +122,9 @@ describe.each(ADAPTERS)('the preflight follows the route the router runs (%s)', 
 
   it('a route outside Nest follows the path policies in the order written: an earlier false pattern wins over a later exact one', async () => {
     const paths = { '/api/*rest': false as const, '/api/public': { origin: '*' } };
-    const app = await build([ItemsController], { origin: APP, paths }, (a) => a.getHttpAdapter().get('/api/public', (_req: unknown, res: unknown) => send(res, 'public')));
+    const app = await build([ItemsController], { origin: APP, paths }, (a) =>
+      a.getHttpAdapter().get('/api/public', (_req: unknown, res: unknown) => send(res, 'public')),
+    );
     try {
       const actual = await http(app).get('/api/public').set('Origin', EVIL).expect(200, 'public');
       expect(actual.headers['access-control-allow-origin']).toBeUndefined();
@@ -143,7 +157,11 @@ describe.each(ADAPTERS)('a bug of ours is never a 500 or a hung request (%s)', (
     ['an async origin decision', '/async-items', 'async-items'],
   ])('a throw while setting the headers after %s: the app answers, without them', async (_what, path, body) => {
     const setHeader = OutgoingMessage.prototype.setHeader;
-    jest.spyOn(OutgoingMessage.prototype, 'setHeader').mockImplementation(function (this: OutgoingMessage, name: string, value: string | number | readonly string[]) {
+    jest.spyOn(OutgoingMessage.prototype, 'setHeader').mockImplementation(function (
+      this: OutgoingMessage,
+      name: string,
+      value: string | number | readonly string[],
+    ) {
       if (name === 'Access-Control-Allow-Origin') throw new Error('a bug of ours');
       return setHeader.call(this, name, value);
     });
@@ -157,16 +175,24 @@ describe('find-my-way precedence (fastify)', () => {
 
   @Controller('cats')
   class ById {
-    @Delete(':id(^\\d+$)') @Cors({ origin: ADMIN }) byId() { return 'byId'; }
+    @Delete(':id(^\\d+$)') @Cors({ origin: ADMIN }) byId() {
+      return 'byId';
+    }
   }
   @Controller('cats')
   class BySlug {
-    @Delete(':slug') @Cors({ origin: PUBLIC }) bySlug() { return 'bySlug'; }
+    @Delete(':slug') @Cors({ origin: PUBLIC }) bySlug() {
+      return 'bySlug';
+    }
   }
   @Controller('files')
   class Files {
-    @Put(':name') @Cors({ origin: PUBLIC }) plain() { return 'plain'; }
-    @Put(':name.png') @Cors({ origin: ADMIN }) png() { return 'png'; }
+    @Put(':name') @Cors({ origin: PUBLIC }) plain() {
+      return 'plain';
+    }
+    @Put(':name.png') @Cors({ origin: ADMIN }) png() {
+      return 'png';
+    }
   }
 
   it.each([
@@ -175,7 +201,10 @@ describe('find-my-way precedence (fastify)', () => {
   ] as [string, AppClass[]][])('a regex parameter beats a plain one whatever the registration order (%s)', async (_order, controllers) => {
     const app = await createApp({ imports: [CorsModule.forRoot({})], controllers });
     try {
-      for (const [path, handler] of [['/cats/123', 'byId'], ['/cats/abc', 'bySlug']]) {
+      for (const [path, handler] of [
+        ['/cats/123', 'byId'],
+        ['/cats/abc', 'bySlug'],
+      ]) {
         expect((await http(app).delete(path).expect(200)).text).toBe(handler);
         const owner = handler === 'byId' ? ADMIN : PUBLIC;
         const other = handler === 'byId' ? PUBLIC : ADMIN;

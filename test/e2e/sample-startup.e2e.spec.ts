@@ -56,7 +56,10 @@ describe('sample startup', () => {
     const { sample, lines } = await start({ PORT: '0', PLAYGROUND_PORT: '0', ADAPTER: 'fastify' });
     expect(sample.app.getHttpAdapter().getType()).toBe('fastify');
     expect(lines[0]).toMatch(/^nestjs-route-cors sample on http:\/\/localhost:\d+ \(fastify\) — SQLite /);
-    const res = await request(`http://127.0.0.1:${sample.port}`).get('/tenant/profile').set('Origin', 'https://tenant-a.example').expect(200);
+    const res = await request(`http://127.0.0.1:${sample.port}`)
+      .get('/tenant/profile')
+      .set('Origin', 'https://tenant-a.example')
+      .expect(200);
     expect(res.headers['access-control-allow-origin']).toBe('https://tenant-a.example');
     await expect(start({ PORT: '0', PLAYGROUND_PORT: '0', ADAPTER: 'koa' })).rejects.toThrow('ADAPTER must be express or fastify');
   });
@@ -81,11 +84,16 @@ describe('sample startup', () => {
     expect(b.sample.playground).toBeNull();
     expect(b.lines.filter((l) => l.startsWith('playground off'))).toHaveLength(1);
     for (const { sample } of [a, b]) {
-      const res = await request(`http://127.0.0.1:${sample.port}`).get('/tenant/profile').set('Origin', 'https://tenant-a.example').expect(200);
+      const res = await request(`http://127.0.0.1:${sample.port}`)
+        .get('/tenant/profile')
+        .set('Origin', 'https://tenant-a.example')
+        .expect(200);
       expect(res.headers['access-control-allow-origin']).toBe('https://tenant-a.example');
     }
     // The playground page works against the first replica.
-    await request(`http://127.0.0.1:${shared.PLAYGROUND_PORT}`).get('/config.json').expect(200, { api: `http://localhost:${a.sample.port}` });
+    await request(`http://127.0.0.1:${shared.PLAYGROUND_PORT}`)
+      .get('/config.json')
+      .expect(200, { api: `http://localhost:${a.sample.port}` });
   });
 
   it('a port that is not a port turns the playground off too, with the reason', async () => {

@@ -10,10 +10,20 @@ type Line = { level: string; message: string; context?: string };
 /** A LoggerService that records every line (Nest passes the context as the last argument). */
 function captureLogger(): LoggerService & { lines: Line[] } {
   const lines: Line[] = [];
-  const record = (level: string) => (message: unknown, ...rest: unknown[]) => {
-    lines.push({ level, message: String(message), context: rest.length ? String(rest[rest.length - 1]) : undefined });
+  const record =
+    (level: string) =>
+    (message: unknown, ...rest: unknown[]) => {
+      lines.push({ level, message: String(message), context: rest.length ? String(rest[rest.length - 1]) : undefined });
+    };
+  return {
+    lines,
+    log: record('log'),
+    error: record('error'),
+    warn: record('warn'),
+    debug: record('debug'),
+    verbose: record('verbose'),
+    fatal: record('fatal'),
   };
-  return { lines, log: record('log'), error: record('error'), warn: record('warn'), debug: record('debug'), verbose: record('verbose'), fatal: record('fatal') };
 }
 
 @Injectable()
@@ -26,34 +36,51 @@ class TenantOrigins extends CorsOriginResolver {
 @Controller('public')
 @Cors({ origin: '*' })
 class PublicController {
-  @Get('status') status() { return 'ok'; }
+  @Get('status') status() {
+    return 'ok';
+  }
 }
 
 @Controller('account')
 @Cors({ credentials: true })
 class AccountController {
-  @Get() get() { return 1; }
-  @Put() @Cors({ methods: ['PUT'] }) put() { return 1; }
+  @Get() get() {
+    return 1;
+  }
+  @Put() @Cors({ methods: ['PUT'] }) put() {
+    return 1;
+  }
 }
 
 @Controller('tenant')
 @Cors({ origin: TenantOrigins, credentials: true })
 class TenantController {
-  @Get() get() { return 1; }
+  @Get() get() {
+    return 1;
+  }
 }
 
 @Controller('webhooks')
 @Cors(false)
 class WebhooksController {
-  @Post() post() { return 1; }
+  @Post() post() {
+    return 1;
+  }
 }
 
 @Controller('plain')
 class PlainController {
-  @Delete() remove() { return 1; }
+  @Delete() remove() {
+    return 1;
+  }
 }
 
-const ORIGINS = ['https://app.example.com', 'https://admin.example.com', 'https://a-third-origin.example.com', 'https://fourth.example.com'];
+const ORIGINS = [
+  'https://app.example.com',
+  'https://admin.example.com',
+  'https://a-third-origin.example.com',
+  'https://fourth.example.com',
+];
 
 async function boot(metadata: ModuleMetadata, logger: LoggerService, configure?: (app: INestApplication) => void) {
   const moduleRef = await Test.createTestingModule(metadata).compile();
@@ -73,7 +100,8 @@ describe('startup report', () => {
     expect(reports).toHaveLength(1);
     expect(reports[0].level).toBe('log');
     const many = 'https://app.example.com, https://admin.example.com, +2 more';
-    const row = (m: string, p: string, o: string, c: string, ms: string) => `${m.padEnd(6)}  ${p.padEnd(14)}  ${o.padEnd(many.length)}  ${c.padEnd(11)}  ${ms}`;
+    const row = (m: string, p: string, o: string, c: string, ms: string) =>
+      `${m.padEnd(6)}  ${p.padEnd(14)}  ${o.padEnd(many.length)}  ${c.padEnd(11)}  ${ms}`;
     expect(reports[0].message.split('\n')).toEqual([
       'CORS policy per route (5 routes, 4 with CORS):',
       row('METHOD', 'PATH', 'ORIGINS', 'CREDENTIALS', 'METHODS'),
@@ -108,7 +136,13 @@ describe('startup report', () => {
     const app = moduleRef.createNestApplication({ logger: false });
     const error = (await app.init().catch((e: unknown) => e)) as CorsConfigError;
     expect(error).toBeInstanceOf(CorsConfigError);
-    expect(error.errors).toEqual([expect.objectContaining({ field: 'report', value: "'info'", reason: expect.stringMatching(/'log' \(default\), 'debug', 'verbose', or false/) })]);
+    expect(error.errors).toEqual([
+      expect.objectContaining({
+        field: 'report',
+        value: "'info'",
+        reason: expect.stringMatching(/'log' \(default\), 'debug', 'verbose', or false/),
+      }),
+    ]);
     await app.close();
   });
 });

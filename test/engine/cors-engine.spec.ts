@@ -24,9 +24,16 @@ describe('actual requests', () => {
     ['no Origin header', { origin: APP }, undefined, null],
     ["'*'", { origin: '*' }, 'https://x.test', [['Access-Control-Allow-Origin', '*']]],
     ["'*' for the null origin", { origin: '*' }, 'null', [['Access-Control-Allow-Origin', '*']]],
-    ['credentials and exposed headers', { origin: [APP], credentials: true, exposedHeaders: 'X-A, X-B' }, APP, [
-      ['Access-Control-Allow-Origin', APP], ['Access-Control-Allow-Credentials', 'true'], ['Access-Control-Expose-Headers', 'X-A, X-B'],
-    ]],
+    [
+      'credentials and exposed headers',
+      { origin: [APP], credentials: true, exposedHeaders: 'X-A, X-B' },
+      APP,
+      [
+        ['Access-Control-Allow-Origin', APP],
+        ['Access-Control-Allow-Credentials', 'true'],
+        ['Access-Control-Expose-Headers', 'X-A, X-B'],
+      ],
+    ],
   ])('%s', (_name, policy, origin, expected) => {
     const compiled = compile(policy);
     const allowed = isOriginAllowed(compiled, origin, undefined);
@@ -58,22 +65,68 @@ describe('preflight', () => {
   ]);
 
   it.each<[string, string, string, string | undefined, number, Record<string, string>]>([
-    ['shared policy lists both methods', '/account', 'PUT', 'content-type', 204, {
-      'Access-Control-Allow-Origin': APP, 'Access-Control-Allow-Credentials': 'true', 'Access-Control-Allow-Methods': 'GET, PUT',
-      'Access-Control-Allow-Headers': 'content-type, x-csrf-token', 'Access-Control-Max-Age': '600',
-    }],
-    ['another policy at the same path lists only its method', '/account', 'DELETE', 'x-any', 204, {
-      'Access-Control-Allow-Origin': APP, 'Access-Control-Allow-Methods': 'DELETE', 'Access-Control-Allow-Headers': 'x-any',
-    }],
-    ["'*' headers never cover Authorization implicitly", '/open', 'GET', 'authorization,x-a', 204, {
-      'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Methods': 'GET', 'Access-Control-Allow-Headers': '*, authorization',
-    }],
-    ["'*' headers with credentials reflect the list", '/star', 'GET', 'x-a,x-b', 204, {
-      'Access-Control-Allow-Origin': APP, 'Access-Control-Allow-Credentials': 'true', 'Access-Control-Allow-Methods': 'GET', 'Access-Control-Allow-Headers': 'x-a, x-b',
-    }],
-    ['registration order decides, as in Express: /items/:id (first) also serves /items/special', '/items/special', 'GET', undefined, 204, {
-      'Access-Control-Allow-Origin': APP, 'Access-Control-Allow-Methods': 'GET',
-    }],
+    [
+      'shared policy lists both methods',
+      '/account',
+      'PUT',
+      'content-type',
+      204,
+      {
+        'Access-Control-Allow-Origin': APP,
+        'Access-Control-Allow-Credentials': 'true',
+        'Access-Control-Allow-Methods': 'GET, PUT',
+        'Access-Control-Allow-Headers': 'content-type, x-csrf-token',
+        'Access-Control-Max-Age': '600',
+      },
+    ],
+    [
+      'another policy at the same path lists only its method',
+      '/account',
+      'DELETE',
+      'x-any',
+      204,
+      {
+        'Access-Control-Allow-Origin': APP,
+        'Access-Control-Allow-Methods': 'DELETE',
+        'Access-Control-Allow-Headers': 'x-any',
+      },
+    ],
+    [
+      "'*' headers never cover Authorization implicitly",
+      '/open',
+      'GET',
+      'authorization,x-a',
+      204,
+      {
+        'Access-Control-Allow-Origin': '*',
+        'Access-Control-Allow-Methods': 'GET',
+        'Access-Control-Allow-Headers': '*, authorization',
+      },
+    ],
+    [
+      "'*' headers with credentials reflect the list",
+      '/star',
+      'GET',
+      'x-a,x-b',
+      204,
+      {
+        'Access-Control-Allow-Origin': APP,
+        'Access-Control-Allow-Credentials': 'true',
+        'Access-Control-Allow-Methods': 'GET',
+        'Access-Control-Allow-Headers': 'x-a, x-b',
+      },
+    ],
+    [
+      'registration order decides, as in Express: /items/:id (first) also serves /items/special',
+      '/items/special',
+      'GET',
+      undefined,
+      204,
+      {
+        'Access-Control-Allow-Origin': APP,
+        'Access-Control-Allow-Methods': 'GET',
+      },
+    ],
   ])('%s', (_name, path, method, requestHeaders, status, headers) => {
     const outcome = decidePreflight(routes.lookup(path)!, { origin: APP, method, requestHeaders });
     expect(outcome).toMatchObject({ ok: true, status });
@@ -100,8 +153,12 @@ describe('preflight', () => {
   it('an async decider resolves the preflight', async () => {
     const dynamic = compile({ origin: async (o: string) => o === APP });
     const r = index([['PUT', '/d', dynamic]]);
-    await expect(decidePreflight(r.lookup('/d')!, { origin: APP, method: 'PUT', requestHeaders: undefined })).resolves.toMatchObject({ ok: true });
-    await expect(decidePreflight(r.lookup('/d')!, { origin: 'https://evil.test', method: 'PUT', requestHeaders: undefined })).resolves.toMatchObject({ ok: false });
+    await expect(decidePreflight(r.lookup('/d')!, { origin: APP, method: 'PUT', requestHeaders: undefined })).resolves.toMatchObject({
+      ok: true,
+    });
+    await expect(
+      decidePreflight(r.lookup('/d')!, { origin: 'https://evil.test', method: 'PUT', requestHeaders: undefined }),
+    ).resolves.toMatchObject({ ok: false });
   });
 });
 
@@ -113,9 +170,19 @@ describe('compilePolicy problems', () => {
     ['a non-anchored RegExp', { origin: /example\.com$/ }, 'origin', /anchor it/],
     ['an unescaped dot', { origin: /^https:\/\/app.example\.com$/ }, 'origin', /escape the dot/],
     ['a sticky RegExp', { origin: /^https:\/\/a\.example$/y }, 'origin', /'y' flag/],
-    ["a reflecting RegExp with credentials", { origin: /^https:\/\/.+$/, credentials: true }, 'origin', /allows any origin/],
-    ['an http-capable RegExp with credentials', { origin: /^https?:\/\/app\.example\.com$/, credentials: true }, 'origin', /dangerouslyAllowInsecureOrigins/],
-    ['a RegExp over every .com site with credentials', { origin: /^https:\/\/[a-z]+\.com$/, credentials: true }, 'origin', /unrelated sites/],
+    ['a reflecting RegExp with credentials', { origin: /^https:\/\/.+$/, credentials: true }, 'origin', /allows any origin/],
+    [
+      'an http-capable RegExp with credentials',
+      { origin: /^https?:\/\/app\.example\.com$/, credentials: true },
+      'origin',
+      /dangerouslyAllowInsecureOrigins/,
+    ],
+    [
+      'a RegExp over every .com site with credentials',
+      { origin: /^https:\/\/[a-z]+\.com$/, credentials: true },
+      'origin',
+      /unrelated sites/,
+    ],
     ['an unescaped dot after a character class', { origin: /^https:\/\/[a-z]+.example\.com$/ }, 'origin', /escape the dot/],
     ['http origin with credentials', { origin: 'http://app.example.com', credentials: true }, 'origin', /dangerouslyAllowInsecureOrigins/],
     ['forbidden method', { origin: APP, methods: ['CONNECT'] }, 'methods', /forbidden/],
@@ -141,9 +208,18 @@ describe('compilePolicy problems', () => {
   });
 
   it('allows the dangerous flag, and localhost without it', () => {
-    expect(compilePolicy({ origin: 'http://intranet.example', credentials: true, dangerouslyAllowInsecureOrigins: true }, 'r').problems).toEqual([]);
-    expect(compilePolicy({ origin: ['http://localhost:*', 'http://127.0.0.1:3000', 'http://[::1]:3000', 'http://app.localhost'], credentials: true }, 'r').problems).toEqual([]);
-    expect(compilePolicy({ origin: [/^https?:\/\/localhost(?::\d+)?$/, /^https:\/\/(?:a|b)\.example\.com$/], credentials: true }, 'r').problems).toEqual([]);
+    expect(
+      compilePolicy({ origin: 'http://intranet.example', credentials: true, dangerouslyAllowInsecureOrigins: true }, 'r').problems,
+    ).toEqual([]);
+    expect(
+      compilePolicy(
+        { origin: ['http://localhost:*', 'http://127.0.0.1:3000', 'http://[::1]:3000', 'http://app.localhost'], credentials: true },
+        'r',
+      ).problems,
+    ).toEqual([]);
+    expect(
+      compilePolicy({ origin: [/^https?:\/\/localhost(?::\d+)?$/, /^https:\/\/(?:a|b)\.example\.com$/], credentials: true }, 'r').problems,
+    ).toEqual([]);
     expect(compilePolicy({ origin: /^http:\/\/localhost\.evil\.com$/, credentials: true }, 'r').problems).toHaveLength(1);
   });
 });

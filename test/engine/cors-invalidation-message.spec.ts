@@ -24,7 +24,11 @@ describe('invalidation messages between replicas', () => {
     deliverInvalidation(encodeInvalidation('a', 'https://x.example'), 'b', (o) => seen.push(o));
     deliverInvalidation('null', 'b', (o) => seen.push(o));
     expect(seen).toEqual(['https://x.example']);
-    expect(() => deliverInvalidation(encodeInvalidation('a', undefined), 'b', () => { throw new Error('boom'); })).not.toThrow();
+    expect(() =>
+      deliverInvalidation(encodeInvalidation('a', undefined), 'b', () => {
+        throw new Error('boom');
+      }),
+    ).not.toThrow();
     expect(() => deliverInvalidation(encodeInvalidation('a', undefined), 'b', null)).not.toThrow();
   });
 });

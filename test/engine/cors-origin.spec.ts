@@ -46,7 +46,13 @@ describe('parseOriginPattern', () => {
 
 describe('OriginMatcher', () => {
   const matcher = new OriginMatcher();
-  for (const o of ['https://app.example.com', 'http://localhost:*', 'https://*.tenant.example', 'https://*.ports.example:*', 'https://*.fixed.example:8443']) {
+  for (const o of [
+    'https://app.example.com',
+    'http://localhost:*',
+    'https://*.tenant.example',
+    'https://*.ports.example:*',
+    'https://*.fixed.example:8443',
+  ]) {
     const parsed = parseOriginPattern(o);
     if (parsed.ok) matcher.add(parsed.pattern);
   }

@@ -23,8 +23,16 @@ describe('summarizeOrigins', () => {
     ['a short list, whole', ['https://a.example', 'https://b.example'], 'https://a.example, https://b.example'],
     ['an empty list', [], '(empty list)'],
     ['a long list, cut with a count', many, 'https://tenant-0.example, https://tenant-1.example, +9,998 more'],
-    ['the last item fits without a tail', ['https://aaaa.example', `https://${'b'.repeat(22)}.example`], `https://aaaa.example, https://${'b'.repeat(22)}.example`],
-    ['one very long item, then a count', ['https://' + 'x'.repeat(70) + '.example', 'https://b.example'], `https://${'x'.repeat(70)}.example, +1 more`],
+    [
+      'the last item fits without a tail',
+      ['https://aaaa.example', `https://${'b'.repeat(22)}.example`],
+      `https://aaaa.example, https://${'b'.repeat(22)}.example`,
+    ],
+    [
+      'one very long item, then a count',
+      ['https://' + 'x'.repeat(70) + '.example', 'https://b.example'],
+      `https://${'x'.repeat(70)}.example, +1 more`,
+    ],
   ])('%s', (_name, origin, expected) => {
     expect(summarizeOrigins(origin as never)).toBe(expected);
   });
@@ -38,9 +46,21 @@ describe('reportCells', () => {
   it.each<[string, Parameters<typeof reportCells>[0], string[]]>([
     ['@Cors(false)', { method: 'POST', path: '/webhooks', policy: 'off' }, ['POST', '/webhooks', 'off (@Cors(false))', '-', '-']],
     ['no origin anywhere', { method: 'GET', path: '/x', policy: 'none' }, ['GET', '/x', 'none (no origin configured)', '-', '-']],
-    ['credentials and a method list', { method: 'PUT', path: '/a', policy: { origin: 'https://a.example', credentials: true, methods: ['put', 'GET'] } }, ['PUT', '/a', 'https://a.example', 'yes', 'PUT, GET']],
-    ['methods as a string', { method: 'GET', path: '/a', policy: { origin: '*', methods: 'GET, post' } }, ['GET', '/a', '*', 'no', 'GET, POST']],
-    ['methods as routed', { method: 'GET', path: '/a', policy: { origin: '*', credentials: false } }, ['GET', '/a', '*', 'no', 'as routed']],
+    [
+      'credentials and a method list',
+      { method: 'PUT', path: '/a', policy: { origin: 'https://a.example', credentials: true, methods: ['put', 'GET'] } },
+      ['PUT', '/a', 'https://a.example', 'yes', 'PUT, GET'],
+    ],
+    [
+      'methods as a string',
+      { method: 'GET', path: '/a', policy: { origin: '*', methods: 'GET, post' } },
+      ['GET', '/a', '*', 'no', 'GET, POST'],
+    ],
+    [
+      'methods as routed',
+      { method: 'GET', path: '/a', policy: { origin: '*', credentials: false } },
+      ['GET', '/a', '*', 'no', 'as routed'],
+    ],
   ])('%s', (_name, row, expected) => {
     expect(reportCells(row)).toEqual(expected);
   });
@@ -61,6 +81,8 @@ describe('formatCorsReport', () => {
   });
 
   it('says route, not routes, for one', () => {
-    expect(formatCorsReport([{ method: 'GET', path: '/', policy: 'none' }]).split('\n')[0]).toBe('CORS policy per route (1 route, 0 with CORS):');
+    expect(formatCorsReport([{ method: 'GET', path: '/', policy: 'none' }]).split('\n')[0]).toBe(
+      'CORS policy per route (1 route, 0 with CORS):',
+    );
   });
 });

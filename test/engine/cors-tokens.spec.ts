@@ -15,14 +15,24 @@ describe('parseRequestHeaders', () => {
     ['x-a\r\nx-b', null],
     [','.repeat(5000), null],
     [Array.from({ length: MAX_REQUEST_HEADER_NAMES + 1 }, (_, i) => `h${i}`).join(','), null],
-    [Array.from({ length: MAX_REQUEST_HEADER_NAMES }, (_, i) => `h${i}`).join(','), Array.from({ length: MAX_REQUEST_HEADER_NAMES }, (_, i) => `h${i}`)],
+    [
+      Array.from({ length: MAX_REQUEST_HEADER_NAMES }, (_, i) => `h${i}`).join(','),
+      Array.from({ length: MAX_REQUEST_HEADER_NAMES }, (_, i) => `h${i}`),
+    ],
   ])('%j → %j', (input, expected) => {
     expect(parseRequestHeaders(input as string | undefined)).toEqual(expected);
   });
 });
 
 describe('isToken', () => {
-  it.each([['PUT', true], ['X-Custom_1', true], ['', false], ['A B', false], ['a:b', false], ['é', false]])('%j → %s', (v, e) => {
+  it.each([
+    ['PUT', true],
+    ['X-Custom_1', true],
+    ['', false],
+    ['A B', false],
+    ['a:b', false],
+    ['é', false],
+  ])('%j → %s', (v, e) => {
     expect(isToken(v)).toBe(e);
   });
 });

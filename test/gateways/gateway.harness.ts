@@ -36,7 +36,11 @@ export function pollingHandshake(app: INestApplication, origin?: string, path = 
 }
 
 /** A raw WebSocket upgrade; resolves with the status line's code (101 when the server switched protocols). */
-export function upgrade(url: string, origin?: string, extra: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+export function upgrade(
+  url: string,
+  origin?: string,
+  extra: Record<string, string> = {},
+): Promise<{ status: number; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, {
       agent: false,

@@ -13,7 +13,8 @@ function sources(dir: string): string[] {
   });
 }
 
-const WEBSOCKET_PACKAGES = /(from\s+|import\(\s*)'(@nestjs\/websockets|@nestjs\/platform-socket\.io|@nestjs\/platform-ws|socket\.io|engine\.io|ws)(\/[^']*)?'/;
+const WEBSOCKET_PACKAGES =
+  /(from\s+|import\(\s*)'(@nestjs\/websockets|@nestjs\/platform-socket\.io|@nestjs\/platform-ws|socket\.io|engine\.io|ws)(\/[^']*)?'/;
 
 describe('packaging of the gateway check', () => {
   it('no file in lib imports @nestjs/websockets, a WebSocket platform, socket.io, engine.io or ws', () => {

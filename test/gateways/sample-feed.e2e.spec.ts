@@ -50,7 +50,9 @@ describe('sample: the tenant feed gateway', () => {
 
   it('routes() and evaluate() show the feed', async () => {
     const cors = app.get(CorsPolicyService);
-    expect(cors.routes()).toContainEqual(expect.objectContaining({ kind: 'gateway', controller: 'TenantFeedGateway', path: '/socket.io/' }));
+    expect(cors.routes()).toContainEqual(
+      expect.objectContaining({ kind: 'gateway', controller: 'TenantFeedGateway', path: '/socket.io/' }),
+    );
     const unknown = await cors.evaluate({ origin: 'https://unknown.example', method: 'GET', path: '/socket.io/' });
     expect(unknown.allowed).toBe(false);
   });

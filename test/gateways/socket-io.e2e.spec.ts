@@ -59,13 +59,16 @@ function suite(adapter: AdapterName): void {
       expect((await upgrade(url, GOOD)).status).toBe(101);
     });
 
-    it.each([['polling'], ['websocket']] as const)('socket.io-client over %s: a listed origin connects and exchanges an event', async (transport) => {
-      const outcome = await ioConnect(app, { origin: GOOD, transports: [transport] });
-      expect(outcome.connected).toBe(true);
-      if (!outcome.connected) return;
-      await expect(ask(outcome.socket, 'echo', { hi: 1 })).resolves.toEqual({ hi: 1 });
-      outcome.socket.close();
-    });
+    it.each([['polling'], ['websocket']] as const)(
+      'socket.io-client over %s: a listed origin connects and exchanges an event',
+      async (transport) => {
+        const outcome = await ioConnect(app, { origin: GOOD, transports: [transport] });
+        expect(outcome.connected).toBe(true);
+        if (!outcome.connected) return;
+        await expect(ask(outcome.socket, 'echo', { hi: 1 })).resolves.toEqual({ hi: 1 });
+        outcome.socket.close();
+      },
+    );
 
     it.each([['polling'], ['websocket']] as const)('socket.io-client over %s: an unlisted origin is refused', async (transport) => {
       const outcome = await ioConnect(app, { origin: EVIL, transports: [transport] });
@@ -80,14 +83,22 @@ function suite(adapter: AdapterName): void {
 
     it('a preflight (extraHeaders) is answered per the policy', async () => {
       const url = `${baseUrl(app)}/socket.io/?EIO=4&transport=polling`;
-      const ok = await raw(url, 'OPTIONS', { Origin: GOOD, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'x-token' });
+      const ok = await raw(url, 'OPTIONS', {
+        Origin: GOOD,
+        'Access-Control-Request-Method': 'GET',
+        'Access-Control-Request-Headers': 'x-token',
+      });
       expect(ok.status).toBe(204);
       expect(ok.headers['access-control-allow-origin']).toBe(GOOD);
       expect(ok.headers['access-control-allow-credentials']).toBe('true');
       expect(ok.headers['access-control-allow-headers']).toBe('x-token');
       expect(ok.headers['access-control-allow-methods']).toBe('GET, POST');
       expect(ok.headers['access-control-max-age']).toBe('60');
-      const otherHeader = await raw(url, 'OPTIONS', { Origin: GOOD, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'x-other' });
+      const otherHeader = await raw(url, 'OPTIONS', {
+        Origin: GOOD,
+        'Access-Control-Request-Method': 'GET',
+        'Access-Control-Request-Headers': 'x-other',
+      });
       expect(otherHeader.status).toBe(403);
       const evil = await raw(url, 'OPTIONS', { Origin: EVIL, 'Access-Control-Request-Method': 'GET' });
       expect(evil.status).toBe(403);
@@ -234,7 +245,9 @@ function suite(adapter: AdapterName): void {
 
     it('evaluate() tells the handshake from the namespace', async () => {
       const service = app.get(CorsPolicyService);
-      await expect(service.evaluate({ origin: OTHER, method: 'GET', path: '/socket.io/', namespace: '/b' })).resolves.toMatchObject({ allowed: true });
+      await expect(service.evaluate({ origin: OTHER, method: 'GET', path: '/socket.io/', namespace: '/b' })).resolves.toMatchObject({
+        allowed: true,
+      });
       const cross = await service.evaluate({ origin: OTHER, method: 'GET', path: '/socket.io/', namespace: '/a' });
       expect(cross.allowed).toBe(false);
       expect(cross.reason).toMatch(/joining namespace \/a is refused/);
@@ -299,7 +312,10 @@ function suite(adapter: AdapterName): void {
 
   describe('two gateways on one namespace', () => {
     it('with different policies: bootstrap stops with a CorsConfigError naming both', async () => {
-      const moduleRef = await Test.createTestingModule({ imports: [CorsModule.forRoot()], providers: [MainAdminGateway, MainPublicGateway] }).compile();
+      const moduleRef = await Test.createTestingModule({
+        imports: [CorsModule.forRoot()],
+        providers: [MainAdminGateway, MainPublicGateway],
+      }).compile();
       const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
       const error = await app.init().then(
         () => null,
@@ -317,21 +333,24 @@ function suite(adapter: AdapterName): void {
       ]);
     });
 
-    it.each([['polling'], ['websocket']] as const)('with the same policy: a listed origin connects and reaches both, another is refused (%s)', async (transport) => {
-      const app = await listen({ imports: [CorsModule.forRoot()], providers: [MainAdminGateway, MainTwinGateway] });
-      try {
-        const outcome = await ioConnect(app, { origin: GOOD, transports: [transport] });
-        expect(outcome.connected).toBe(true);
-        if (outcome.connected) {
-          await expect(ask(outcome.socket, 'admin', null)).resolves.toBe('admin');
-          await expect(ask(outcome.socket, 'twin', null)).resolves.toBe('twin');
-          outcome.socket.close();
+    it.each([['polling'], ['websocket']] as const)(
+      'with the same policy: a listed origin connects and reaches both, another is refused (%s)',
+      async (transport) => {
+        const app = await listen({ imports: [CorsModule.forRoot()], providers: [MainAdminGateway, MainTwinGateway] });
+        try {
+          const outcome = await ioConnect(app, { origin: GOOD, transports: [transport] });
+          expect(outcome.connected).toBe(true);
+          if (outcome.connected) {
+            await expect(ask(outcome.socket, 'admin', null)).resolves.toBe('admin');
+            await expect(ask(outcome.socket, 'twin', null)).resolves.toBe('twin');
+            outcome.socket.close();
+          }
+          expect(await ioConnect(app, { origin: OTHER, transports: [transport] })).toMatchObject({ connected: false });
+        } finally {
+          await app.close();
         }
-        expect(await ioConnect(app, { origin: OTHER, transports: [transport] })).toMatchObject({ connected: false });
-      } finally {
-        await app.close();
-      }
-    });
+      },
+    );
   });
 
   const userCalls: string[] = [];
@@ -385,7 +404,7 @@ function suite(adapter: AdapterName): void {
       }
     });
 
-    it("gets the module defaults, like a controller", async () => {
+    it('gets the module defaults, like a controller', async () => {
       const app = await listen({ imports: [CorsModule.forRoot({ origin: [GOOD] })], providers: [PlainGateway] });
       try {
         expect((await pollingHandshake(app, GOOD)).status).toBe(200);
@@ -396,7 +415,10 @@ function suite(adapter: AdapterName): void {
     });
 
     it('gateways.requireOrigin refuses handshakes without Origin', async () => {
-      const app = await listen({ imports: [CorsModule.forRoot({ origin: [GOOD], gateways: { requireOrigin: true } })], providers: [PlainGateway] });
+      const app = await listen({
+        imports: [CorsModule.forRoot({ origin: [GOOD], gateways: { requireOrigin: true } })],
+        providers: [PlainGateway],
+      });
       try {
         expect((await pollingHandshake(app, undefined)).status).toBe(403);
         expect((await upgrade(`${baseUrl(app)}/socket.io/?EIO=4&transport=websocket`)).status).not.toBe(101);
@@ -420,7 +442,9 @@ function suite(adapter: AdapterName): void {
       const app = await listen({ imports: [CorsModule.forRoot({ origin: GOOD })], providers: [OpenGateway] });
       try {
         expect((await pollingHandshake(app, EVIL)).status).toBe(200);
-        expect(app.get(CorsPolicyService).routes()).toContainEqual(expect.objectContaining({ controller: 'OpenGateway', policy: false, gateway: expect.objectContaining({ check: 'off' }) }));
+        expect(app.get(CorsPolicyService).routes()).toContainEqual(
+          expect.objectContaining({ controller: 'OpenGateway', policy: false, gateway: expect.objectContaining({ check: 'off' }) }),
+        );
       } finally {
         await app.close();
       }
@@ -436,12 +460,19 @@ function suite(adapter: AdapterName): void {
       await app.close().catch(() => undefined);
       expect(error).toBeInstanceOf(CorsConfigError);
       expect((error as CorsConfigError).errors).toEqual([
-        expect.objectContaining({ route: 'DoubleGateway', field: 'cors', reason: expect.stringContaining('@Cors({ origin, credentials })') }),
+        expect.objectContaining({
+          route: 'DoubleGateway',
+          field: 'cors',
+          reason: expect.stringContaining('@Cors({ origin, credentials })'),
+        }),
       ]);
     });
 
     it('bad gateways options stop bootstrap', async () => {
-      const moduleRef = await Test.createTestingModule({ imports: [CorsModule.forRoot({ gateways: { requireOrigin: 'yes' as never } })], providers: [PlainGateway] }).compile();
+      const moduleRef = await Test.createTestingModule({
+        imports: [CorsModule.forRoot({ gateways: { requireOrigin: 'yes' as never } })],
+        providers: [PlainGateway],
+      }).compile();
       const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
       await expect(app.init()).rejects.toThrow(/gateways.requireOrigin = yes: true or false/);
       await app.close().catch(() => undefined);

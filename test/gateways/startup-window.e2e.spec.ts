@@ -115,7 +115,10 @@ describe.each(ADAPTERS)('handshakes sent before CorsModule initializes (gateway 
     class OwnPortWsGateway {}
     const { app, init, done } = await startInWindow(adapter, OwnPortWsGateway, port, true);
     try {
-      const [evil, good] = await Promise.all([upgrade(`http://127.0.0.1:${port}/live`, EVIL), upgrade(`http://127.0.0.1:${port}/live`, GOOD)]);
+      const [evil, good] = await Promise.all([
+        upgrade(`http://127.0.0.1:${port}/live`, EVIL),
+        upgrade(`http://127.0.0.1:${port}/live`, GOOD),
+      ]);
       expect(evil.status).toBe(403);
       expect(good.status).toBe(101);
       expect(done()).toBe(true);

@@ -9,10 +9,20 @@ type Line = { level: string; message: string; context?: string };
 
 function captureLogger(): LoggerService & { lines: Line[] } {
   const lines: Line[] = [];
-  const record = (level: string) => (message: unknown, ...rest: unknown[]) => {
-    lines.push({ level, message: String(message), context: rest.length ? String(rest[rest.length - 1]) : undefined });
+  const record =
+    (level: string) =>
+    (message: unknown, ...rest: unknown[]) => {
+      lines.push({ level, message: String(message), context: rest.length ? String(rest[rest.length - 1]) : undefined });
+    };
+  return {
+    lines,
+    log: record('log'),
+    error: record('error'),
+    warn: record('warn'),
+    debug: record('debug'),
+    verbose: record('verbose'),
+    fatal: record('fatal'),
   };
-  return { lines, log: record('log'), error: record('error'), warn: record('warn'), debug: record('debug'), verbose: record('verbose'), fatal: record('fatal') };
 }
 
 @WebSocketGateway({ namespace: 'open' })
@@ -48,9 +58,11 @@ describe('gateways at startup', () => {
     const messages = lines.map((l) => `${l.level}: ${l.message}`);
     expect(messages).toEqual(
       expect.arrayContaining([
-        'log: gateway FeedGateway (socket.io /socket.io/ namespace /feed): origins [\'https://app.example.com\'], credentials',
+        "log: gateway FeedGateway (socket.io /socket.io/ namespace /feed): origins ['https://app.example.com'], credentials",
         'log: gateway PlainGateway (socket.io /socket.io/): same origin only (no origins configured: add @Cors({ origin }) to admit other sites)',
-        expect.stringMatching(/^warn: OpenGateway .* has no origin check \(@Cors\(false\)\): any site's pages can open it with your users' cookies/),
+        expect.stringMatching(
+          /^warn: OpenGateway .* has no origin check \(@Cors\(false\)\): any site's pages can open it with your users' cookies/,
+        ),
         expect.stringMatching(/^warn: StarGateway .* admits any origin \('\*'\): browsers send cookies with every WebSocket handshake/),
         expect.stringMatching(/^log: OpenGateway, StarGateway, FeedGateway, PlainGateway share one Socket.IO server/),
       ]),
@@ -84,7 +96,9 @@ describe('gateways the library cannot check', () => {
     await app.init();
     await app.close();
     expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual([
-      expect.stringContaining('PlainGateway: its server is neither Socket.IO nor ws (a custom WebSocket adapter?), so its origin is NOT checked'),
+      expect.stringContaining(
+        'PlainGateway: its server is neither Socket.IO nor ws (a custom WebSocket adapter?), so its origin is NOT checked',
+      ),
     ]);
   });
 
@@ -97,4 +111,3 @@ describe('gateways the library cannot check', () => {
     expect(logger.lines.filter((l) => l.level === 'warn')).toEqual([]);
   });
 });
-

@@ -132,7 +132,12 @@ function suite(adapter: AdapterName): void {
     it('routes() lists each gateway; evaluate() explains a handshake', async () => {
       const service = app.get(CorsPolicyService);
       expect(service.routes()).toContainEqual(
-        expect.objectContaining({ path: '/chat', controller: 'ChatGateway', handler: 'handshake', gateway: { transport: 'ws', namespace: null, port: 0, check: 'policy' } }),
+        expect.objectContaining({
+          path: '/chat',
+          controller: 'ChatGateway',
+          handler: 'handshake',
+          gateway: { transport: 'ws', namespace: null, port: 0, check: 'policy' },
+        }),
       );
       const good = await service.evaluate({ origin: GOOD, method: 'GET', path: '/chat' });
       expect(good).toMatchObject({ allowed: true, headers: {}, gateway: { transport: 'ws' } });
@@ -161,7 +166,10 @@ function suite(adapter: AdapterName): void {
     });
 
     it('requireOrigin refuses a handshake without Origin', async () => {
-      const app = await listen({ imports: [CorsModule.forRoot({ origin: GOOD, gateways: { requireOrigin: true } })], providers: [PlainGateway] });
+      const app = await listen({
+        imports: [CorsModule.forRoot({ origin: GOOD, gateways: { requireOrigin: true } })],
+        providers: [PlainGateway],
+      });
       try {
         expect((await upgrade(`${baseUrl(app)}/plain`)).status).toBe(403);
         expect((await upgrade(`${baseUrl(app)}/plain`, GOOD)).status).toBe(101);
@@ -207,7 +215,10 @@ function suite(adapter: AdapterName): void {
 
   describe('ws gateways sharing one server (same port and path)', () => {
     it('with different policies: bootstrap stops with a CorsConfigError naming them (never the union)', async () => {
-      const moduleRef = await Test.createTestingModule({ imports: [CorsModule.forRoot()], providers: [AdminGateway, PublicGateway] }).compile();
+      const moduleRef = await Test.createTestingModule({
+        imports: [CorsModule.forRoot()],
+        providers: [AdminGateway, PublicGateway],
+      }).compile();
       const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
       app.useWebSocketAdapter(new WsAdapter(app));
       const error = await app.init().then(

@@ -42,7 +42,12 @@ function log(message) {
 }
 
 function run(cmd, args, cwd) {
-  return execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' } });
+  return execFileSync(cmd, args, {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' },
+  });
 }
 
 function check(label, ok, detail) {
@@ -104,17 +109,28 @@ async function checkApp(dir, label, adapter) {
   const { info, child } = await start(dir, { ADAPTER: adapter });
   const port = info.port;
   try {
-    check(`${label}: both builds hand out the same ${info.hazard.exports} exports`, info.hazard.exports >= 14 && info.hazard.differ.length === 0, JSON.stringify(info.hazard));
+    check(
+      `${label}: both builds hand out the same ${info.hazard.exports} exports`,
+      info.hazard.exports >= 14 && info.hazard.differ.length === 0,
+      JSON.stringify(info.hazard),
+    );
 
     let res = await http(port, 'OPTIONS', '/account', { Origin: APP, 'Access-Control-Request-Method': 'PUT' });
     check(
       `${label}: granted preflight`,
-      res.status === 204 && res.headers['access-control-allow-origin'] === APP && res.headers['access-control-allow-credentials'] === 'true' && /PUT/.test(res.headers['access-control-allow-methods'] ?? ''),
+      res.status === 204 &&
+        res.headers['access-control-allow-origin'] === APP &&
+        res.headers['access-control-allow-credentials'] === 'true' &&
+        /PUT/.test(res.headers['access-control-allow-methods'] ?? ''),
       `${res.status} ${JSON.stringify(res.headers)}`,
     );
 
     res = await http(port, 'OPTIONS', '/account', { Origin: EVIL, 'Access-Control-Request-Method': 'PUT' });
-    check(`${label}: refused preflight`, res.status === 403 && res.headers['access-control-allow-origin'] === undefined, `${res.status} ${JSON.stringify(res.headers)}`);
+    check(
+      `${label}: refused preflight`,
+      res.status === 403 && res.headers['access-control-allow-origin'] === undefined,
+      `${res.status} ${JSON.stringify(res.headers)}`,
+    );
 
     res = await http(port, 'GET', '/account', { Origin: APP, Cookie: 'sid=1' });
     check(
@@ -128,13 +144,20 @@ async function checkApp(dir, label, adapter) {
     );
 
     res = await http(port, 'GET', '/account/guarded', { Origin: APP });
-    check(`${label}: guard's 401 carries CORS headers`, res.status === 401 && res.headers['access-control-allow-origin'] === APP, `${res.status} ${JSON.stringify(res.headers)}`);
+    check(
+      `${label}: guard's 401 carries CORS headers`,
+      res.status === 401 && res.headers['access-control-allow-origin'] === APP,
+      `${res.status} ${JSON.stringify(res.headers)}`,
+    );
 
     res = await http(port, 'GET', '/webhook', { Origin: APP });
     const pre = await http(port, 'OPTIONS', '/webhook', { Origin: APP, 'Access-Control-Request-Method': 'GET' });
     check(
       `${label}: @Cors(false) sends no CORS headers and refuses preflights`,
-      res.status === 200 && res.headers['access-control-allow-origin'] === undefined && pre.status === 403 && pre.headers['access-control-allow-origin'] === undefined,
+      res.status === 200 &&
+        res.headers['access-control-allow-origin'] === undefined &&
+        pre.status === 403 &&
+        pre.headers['access-control-allow-origin'] === undefined,
       `${res.status} ${JSON.stringify(res.headers)} / ${pre.status}`,
     );
 
@@ -152,8 +175,12 @@ async function checkApp(dir, label, adapter) {
     const unlisted = await http(port, 'GET', handshake, { Origin: EVIL });
     check(
       `${label}: Socket.IO gateway admits a listed origin and refuses another before any session`,
-      listed.status === 200 && listed.body.includes('"sid"') && listed.headers['access-control-allow-origin'] === APP &&
-        unlisted.status === 403 && !unlisted.body.includes('"sid"') && unlisted.headers['access-control-allow-origin'] === undefined,
+      listed.status === 200 &&
+        listed.body.includes('"sid"') &&
+        listed.headers['access-control-allow-origin'] === APP &&
+        unlisted.status === 403 &&
+        !unlisted.body.includes('"sid"') &&
+        unlisted.headers['access-control-allow-origin'] === undefined,
       `${listed.status} ${listed.body.slice(0, 80)} / ${unlisted.status} ${unlisted.body.slice(0, 80)} ${JSON.stringify(unlisted.headers)}`,
     );
   } finally {
@@ -161,10 +188,15 @@ async function checkApp(dir, label, adapter) {
   }
 
   const bad = await start(dir, { ADAPTER: adapter, BAD: '1' });
-  const code = await new Promise((resolve) => (bad.child.exitCode !== null ? resolve(bad.child.exitCode) : bad.child.once('exit', resolve)));
+  const code = await new Promise((resolve) =>
+    bad.child.exitCode !== null ? resolve(bad.child.exitCode) : bad.child.once('exit', resolve),
+  );
   check(
     `${label}: a leaky config stops startup with one CorsConfigError listing both problems`,
-    code === 3 && bad.info.startupError === 'CorsConfigError' && bad.info.problems >= 2 && bad.info.message.includes('BadController.get GET /bad'),
+    code === 3 &&
+      bad.info.startupError === 'CorsConfigError' &&
+      bad.info.problems >= 2 &&
+      bad.info.message.includes('BadController.get GET /bad'),
     `exit ${code} ${JSON.stringify(bad.info)}`,
   );
 }
@@ -172,7 +204,10 @@ async function checkApp(dir, label, adapter) {
 async function main() {
   log(`working in ${work}`);
   run('npm', ['pack', '--pack-destination', work], repo); // prepack builds dist/
-  const tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz')));
+  const tarball = join(
+    work,
+    readdirSync(work).find((f) => f.endsWith('.tgz')),
+  );
   log(`packed ${tarball}`);
 
   // The ecosystem's packaging checks, on the tarball itself.

@@ -84,7 +84,8 @@ function engineServer(index: CorsRouteIndex): Server {
 
 /** Which policy serves a method (HEAD is served by GET's handler), per the route spec. */
 function servingPolicy(route: RouteSpec, method: string): PolicySpec | null | undefined {
-  const routed = route.routes.find((r) => r.method === method) ?? (method === 'HEAD' ? route.routes.find((r) => r.method === 'GET') : undefined);
+  const routed =
+    route.routes.find((r) => r.method === method) ?? (method === 'HEAD' ? route.routes.find((r) => r.method === 'GET') : undefined);
   if (routed === undefined) return undefined;
   return routed.policy === null ? null : route.policies[routed.policy];
 }
@@ -127,7 +128,9 @@ describe('engine against a Fetch Standard model of the browser (fast-check)', ()
         if (outcome.granted && outcome.preflighted) seen.grantedAfterPreflight++;
         if (!outcome.granted && outcome.responses.length === 1 && outcome.preflighted) seen.refusedAtPreflight++;
         if (outcome.granted !== expected) {
-          throw new Error(`browser ${outcome.granted ? 'granted' : 'refused'} (${outcome.why}), the policy ${expected ? 'allows' : 'does not allow'} it`);
+          throw new Error(
+            `browser ${outcome.granted ? 'granted' : 'refused'} (${outcome.why}), the policy ${expected ? 'allows' : 'does not allow'} it`,
+          );
         }
       }),
       params,
@@ -161,7 +164,10 @@ describe('engine against a Fetch Standard model of the browser (fast-check)', ()
 
   it('hand-made origins no browser sends (case, paths, spaces, lists, userinfo, null) are never reflected', async () => {
     const hostile = fc
-      .record({ spec: policySpec, origin: pick, variant: pick, method: fc.constantFrom(...REQUEST_METHODS), headers: requestHeaders }, { noNullPrototype: true })
+      .record(
+        { spec: policySpec, origin: pick, variant: pick, method: fc.constantFrom(...REQUEST_METHODS), headers: requestHeaders },
+        { noNullPrototype: true },
+      )
       .map(({ spec, origin, variant, method, headers }) => ({
         spec,
         origin: at(hostileVariants(at(allowedOrigins([spec]).concat(candidateOrigins([spec])), origin)), variant),
@@ -170,7 +176,13 @@ describe('engine against a Fetch Standard model of the browser (fast-check)', ()
       }));
     await fc.assert(
       fc.asyncProperty(hostile, async ({ spec, origin, method, headers }) => {
-        const { index } = build({ routes: [{ method: 'GET', policy: 0 }, { method: 'PUT', policy: 0 }], policies: [spec, spec] });
+        const { index } = build({
+          routes: [
+            { method: 'GET', policy: 0 },
+            { method: 'PUT', policy: 0 },
+          ],
+          policies: [spec, spec],
+        });
         const server = engineServer(index);
         const req: ModelRequest = { origin, method, headers, credentials: false };
         for (const res of [await server.actual(req), await server.preflight(req)]) {

@@ -2,7 +2,13 @@
 import { corsCheck, Header, ModelRequest, needsPreflight, parseTokenList, preflightCheck, unsafeHeaderNames } from './fetch.model.js';
 
 const ORIGIN = 'https://app.example.com';
-const req = (over: Partial<ModelRequest> = {}): ModelRequest => ({ origin: ORIGIN, method: 'GET', headers: [], credentials: false, ...over });
+const req = (over: Partial<ModelRequest> = {}): ModelRequest => ({
+  origin: ORIGIN,
+  method: 'GET',
+  headers: [],
+  credentials: false,
+  ...over,
+});
 const res = (headers: Header[], status = 200) => ({ status, headers });
 
 describe('Fetch model', () => {
@@ -22,18 +28,57 @@ describe('Fetch model', () => {
   });
 
   it('unsafe header names are lower-cased, unique and sorted', () => {
-    expect(unsafeHeaderNames([['X-Two', '2'], ['x-one', '1'], ['X-ONE', '1'], ['Content-Type', 'text/plain']])).toEqual(['x-one', 'x-two']);
+    expect(
+      unsafeHeaderNames([
+        ['X-Two', '2'],
+        ['x-one', '1'],
+        ['X-ONE', '1'],
+        ['Content-Type', 'text/plain'],
+      ]),
+    ).toEqual(['x-one', 'x-two']);
   });
 
   it.each<[string, Header[], boolean, boolean]>([
     ['* without credentials', [['Access-Control-Allow-Origin', '*']], false, true],
-    ['* with credentials', [['Access-Control-Allow-Origin', '*'], ['Access-Control-Allow-Credentials', 'true']], true, false],
+    [
+      '* with credentials',
+      [
+        ['Access-Control-Allow-Origin', '*'],
+        ['Access-Control-Allow-Credentials', 'true'],
+      ],
+      true,
+      false,
+    ],
     ['exact origin', [['Access-Control-Allow-Origin', ORIGIN]], false, true],
     ['origin with a trailing slash', [['Access-Control-Allow-Origin', `${ORIGIN}/`]], false, false],
     ['origin in another case', [['Access-Control-Allow-Origin', ORIGIN.toUpperCase()]], false, false],
-    ['two ACAO headers', [['Access-Control-Allow-Origin', ORIGIN], ['Access-Control-Allow-Origin', ORIGIN]], false, false],
-    ['credentials with ACAC true', [['Access-Control-Allow-Origin', ORIGIN], ['Access-Control-Allow-Credentials', 'true']], true, true],
-    ['credentials with ACAC True', [['Access-Control-Allow-Origin', ORIGIN], ['Access-Control-Allow-Credentials', 'True']], true, false],
+    [
+      'two ACAO headers',
+      [
+        ['Access-Control-Allow-Origin', ORIGIN],
+        ['Access-Control-Allow-Origin', ORIGIN],
+      ],
+      false,
+      false,
+    ],
+    [
+      'credentials with ACAC true',
+      [
+        ['Access-Control-Allow-Origin', ORIGIN],
+        ['Access-Control-Allow-Credentials', 'true'],
+      ],
+      true,
+      true,
+    ],
+    [
+      'credentials with ACAC True',
+      [
+        ['Access-Control-Allow-Origin', ORIGIN],
+        ['Access-Control-Allow-Credentials', 'True'],
+      ],
+      true,
+      false,
+    ],
     ['credentials without ACAC', [['Access-Control-Allow-Origin', ORIGIN]], true, false],
     ['no ACAO', [], false, false],
   ])('CORS check — %s', (_name, headers, credentials, ok) => {
@@ -56,7 +101,10 @@ describe('Fetch model', () => {
     [
       'method * with credentials',
       { method: 'PUT', credentials: true },
-      granted([['Access-Control-Allow-Methods', '*'], ['Access-Control-Allow-Credentials', 'true']]),
+      granted([
+        ['Access-Control-Allow-Methods', '*'],
+        ['Access-Control-Allow-Credentials', 'true'],
+      ]),
       204,
       false,
     ],
@@ -64,11 +112,20 @@ describe('Fetch model', () => {
     ['headers compare case-insensitively', { headers: [['x-one', '1']] }, granted([['Access-Control-Allow-Headers', 'X-ONE']]), 204, true],
     ['header * without credentials', { headers: [['X-One', '1']] }, granted([['Access-Control-Allow-Headers', '*']]), 204, true],
     ['* never covers Authorization', { headers: [['Authorization', 'x']] }, granted([['Access-Control-Allow-Headers', '*']]), 204, false],
-    ['Authorization listed next to *', { headers: [['Authorization', 'x']] }, granted([['Access-Control-Allow-Headers', '*, Authorization']]), 204, true],
+    [
+      'Authorization listed next to *',
+      { headers: [['Authorization', 'x']] },
+      granted([['Access-Control-Allow-Headers', '*, Authorization']]),
+      204,
+      true,
+    ],
     [
       'header * with credentials',
       { headers: [['X-One', '1']], credentials: true },
-      granted([['Access-Control-Allow-Headers', '*'], ['Access-Control-Allow-Credentials', 'true']]),
+      granted([
+        ['Access-Control-Allow-Headers', '*'],
+        ['Access-Control-Allow-Credentials', 'true'],
+      ]),
       204,
       false,
     ],

@@ -85,7 +85,10 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  */
 export function parseTokenList(value: string | null): string[] | null {
   if (value === null) return [];
-  const items = value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  const items = value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
   return items.every((v) => TOKEN.test(v)) ? items : null;
 }
 
@@ -97,7 +100,11 @@ export function corsCheck(req: ModelRequest, res: ModelResponse): Verdict {
   if (origin === null) return { ok: false, why: 'no Access-Control-Allow-Origin' };
   if (!req.credentials && origin === '*') return { ok: true };
   // Byte equality with the serialized origin (a ', '-combined duplicate never equals it).
-  if (origin !== req.origin) return { ok: false, why: `ACAO ${JSON.stringify(origin)} is not the origin${req.credentials && origin === '*' ? " ('*' with credentials)" : ''}` };
+  if (origin !== req.origin)
+    return {
+      ok: false,
+      why: `ACAO ${JSON.stringify(origin)} is not the origin${req.credentials && origin === '*' ? " ('*' with credentials)" : ''}`,
+    };
   if (!req.credentials) return { ok: true };
   const credentials = getHeader(res.headers, 'Access-Control-Allow-Credentials');
   // Exactly `true`, case-sensitively.

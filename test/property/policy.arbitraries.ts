@@ -71,7 +71,10 @@ export const originSpec: fc.Arbitrary<OriginSpec> = fc.oneof(
     },
     { requiredKeys: ['kind', 'scheme', 'suffix'], noNullPrototype: true },
   ),
-  fc.record({ kind: fc.constant('regexp' as const), scheme, host: fc.constantFrom(...HOSTS), port }, { requiredKeys: ['kind', 'scheme', 'host'], noNullPrototype: true }),
+  fc.record(
+    { kind: fc.constant('regexp' as const), scheme, host: fc.constantFrom(...HOSTS), port },
+    { requiredKeys: ['kind', 'scheme', 'host'], noNullPrototype: true },
+  ),
 );
 
 export function serialize(scheme: string, host: string, port?: number | string): string {
@@ -98,15 +101,20 @@ const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
 
 /** Valid policies only: the same option space users have, minus the combinations the compiler refuses. */
 export const policySpec: fc.Arbitrary<PolicySpec> = fc
-  .record({
-    origin: originOption,
-    credentials: maybe(fc.boolean()),
-    methods: maybe(fc.oneof(fc.constant('*' as const), fc.uniqueArray(fc.constantFrom(...REQUEST_METHODS), { minLength: 1, maxLength: 4 }))),
-    allowedHeaders: maybe(fc.oneof(fc.constant('*' as const), fc.uniqueArray(fc.constantFrom(...POLICY_HEADERS), { maxLength: 4 }))),
-    exposedHeaders: maybe(fc.oneof(fc.constant('*' as const), fc.constant(['X-Request-Id']))),
-    maxAge: maybe(fc.constantFrom(0, 600)),
-    optionsSuccessStatus: maybe(fc.constantFrom(200, 204)),
-  }, { noNullPrototype: true })
+  .record(
+    {
+      origin: originOption,
+      credentials: maybe(fc.boolean()),
+      methods: maybe(
+        fc.oneof(fc.constant('*' as const), fc.uniqueArray(fc.constantFrom(...REQUEST_METHODS), { minLength: 1, maxLength: 4 })),
+      ),
+      allowedHeaders: maybe(fc.oneof(fc.constant('*' as const), fc.uniqueArray(fc.constantFrom(...POLICY_HEADERS), { maxLength: 4 }))),
+      exposedHeaders: maybe(fc.oneof(fc.constant('*' as const), fc.constant(['X-Request-Id']))),
+      maxAge: maybe(fc.constantFrom(0, 600)),
+      optionsSuccessStatus: maybe(fc.constantFrom(200, 204)),
+    },
+    { noNullPrototype: true },
+  )
   .map((p) => {
     const spec: PolicySpec = Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) as unknown as PolicySpec;
     if (spec.credentials) {
@@ -211,7 +219,8 @@ export function candidateOrigins(specs: PolicySpec[]): string[] {
       continue;
     }
     for (const o of spec.origin.list) {
-      if (o.kind === 'subdomains') bases.push({ scheme: o.scheme, host: `a.${o.suffix}`, port: o.port === '*' ? 4000 : o.port }, { scheme: o.scheme, host: o.suffix });
+      if (o.kind === 'subdomains')
+        bases.push({ scheme: o.scheme, host: `a.${o.suffix}`, port: o.port === '*' ? 4000 : o.port }, { scheme: o.scheme, host: o.suffix });
       else bases.push({ scheme: o.scheme, host: o.host, port: o.kind === 'any-port' ? 4000 : o.port });
     }
   }
@@ -279,13 +288,19 @@ export interface RouteSpec {
   policies: [PolicySpec, PolicySpec];
 }
 
-export const routeSpec: fc.Arbitrary<RouteSpec> = fc.record({
-  routes: fc.uniqueArray(
-    fc.record({ method: fc.constantFrom(...ROUTABLE_METHODS), policy: fc.constantFrom<0 | 1 | null>(0, 1, null) }, { noNullPrototype: true }),
-    { minLength: 1, maxLength: 4, selector: (r) => r.method },
-  ),
-  policies: fc.tuple(policySpec, policySpec),
-}, { noNullPrototype: true });
+export const routeSpec: fc.Arbitrary<RouteSpec> = fc.record(
+  {
+    routes: fc.uniqueArray(
+      fc.record(
+        { method: fc.constantFrom(...ROUTABLE_METHODS), policy: fc.constantFrom<0 | 1 | null>(0, 1, null) },
+        { noNullPrototype: true },
+      ),
+      { minLength: 1, maxLength: 4, selector: (r) => r.method },
+    ),
+    policies: fc.tuple(policySpec, policySpec),
+  },
+  { noNullPrototype: true },
+);
 
 export const requestHeaders: fc.Arbitrary<Header[]> = fc
   .subarray(REQUEST_HEADERS, { maxLength: 4 })

@@ -24,14 +24,19 @@ async function main(): Promise<void> {
   const viaRequire = requireHere('nestjs-route-cors') as typeof viaImport;
   const other = (await importEsm('nestjs-route-cors')) as typeof viaImport;
   const names = Object.keys(viaRequire);
-  const differ = names.filter((k) => (viaRequire as Record<string, unknown>)[k] !== (other as Record<string, unknown>)[k] || (viaImport as Record<string, unknown>)[k] !== (other as Record<string, unknown>)[k]);
+  const differ = names.filter(
+    (k) =>
+      (viaRequire as Record<string, unknown>)[k] !== (other as Record<string, unknown>)[k] ||
+      (viaImport as Record<string, unknown>)[k] !== (other as Record<string, unknown>)[k],
+  );
   const hazard = { exports: names.length, differ };
 
   const root = process.env.BAD === '1' ? BadModule : AppModule;
   const extra = await adapter();
   let app: INestApplication;
   try {
-    app = extra ? await NestFactory.create(root, extra as never, { logger: false, abortOnError: false })
+    app = extra
+      ? await NestFactory.create(root, extra as never, { logger: false, abortOnError: false })
       : await NestFactory.create(root, { logger: false, abortOnError: false });
     await app.listen(0, '127.0.0.1'); // route policies are compiled and checked at init, which listen() runs
   } catch (error) {
