@@ -328,6 +328,7 @@ function expectBlocked(result: PageResult): void {
   expect(result).toMatchObject({ ok: false, error: 'TypeError' });
 }
 
+// Skipped only without Chromium and outside CI: browserAvailable() prints the one-line reason; under CI=true it runs.
 (run ? describe : describe.skip)('browser suite (Chromium)', () => {
   let browser: Browser;
 

@@ -131,6 +131,7 @@ function pageWebSocket(page: Page, url: string, message?: object): Promise<Opene
   );
 }
 
+// Skipped only without Chromium and outside CI: browserAvailable() prints the one-line reason; under CI=true it runs.
 (run ? describe : describe.skip)('gateway browser suite (Chromium)', () => {
   let browser: Browser;
   const servers: Server[] = [];
