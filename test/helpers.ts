@@ -1,4 +1,4 @@
-import { INestApplication, ModuleMetadata, NestApplicationOptions, Type } from '@nestjs/common';
+import { INestApplication, LoggerService, ModuleMetadata, NestApplicationOptions, Type } from '@nestjs/common';
 import type { AbstractHttpAdapter } from '@nestjs/core';
 import type { TestingModule } from '@nestjs/testing';
 import { Test } from '@nestjs/testing';
@@ -102,4 +102,25 @@ export type AppClass = Type<unknown>;
  */
 export function createAppOn(adapter: AdapterName, fastify?: FastifyOptions) {
   return (metadata: ModuleMetadata, configure?: (app: INestApplication) => void) => createApp(metadata, configure, adapter, fastify);
+}
+
+export type LoggedLine = { level: string; message: string; context?: string };
+
+/** A LoggerService that records every line (Nest passes the context as the last argument). */
+export function captureLogger(): LoggerService & { lines: LoggedLine[] } {
+  const lines: LoggedLine[] = [];
+  const record =
+    (level: string) =>
+    (message: unknown, ...rest: unknown[]) => {
+      lines.push({ level, message: String(message), context: rest.length ? String(rest[rest.length - 1]) : undefined });
+    };
+  return {
+    lines,
+    log: record('log'),
+    error: record('error'),
+    warn: record('warn'),
+    debug: record('debug'),
+    verbose: record('verbose'),
+    fatal: record('fatal'),
+  };
 }

@@ -3,28 +3,7 @@ import { Controller, Delete, Get, INestApplication, Injectable, LoggerService, M
 import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { Cors, CorsConfigError, CorsModule, CorsOriginResolver } from '../../lib/index.js';
-import { http } from '../helpers.js';
-
-type Line = { level: string; message: string; context?: string };
-
-/** A LoggerService that records every line (Nest passes the context as the last argument). */
-function captureLogger(): LoggerService & { lines: Line[] } {
-  const lines: Line[] = [];
-  const record =
-    (level: string) =>
-    (message: unknown, ...rest: unknown[]) => {
-      lines.push({ level, message: String(message), context: rest.length ? String(rest[rest.length - 1]) : undefined });
-    };
-  return {
-    lines,
-    log: record('log'),
-    error: record('error'),
-    warn: record('warn'),
-    debug: record('debug'),
-    verbose: record('verbose'),
-    fatal: record('fatal'),
-  };
-}
+import { captureLogger, http, LoggedLine } from '../helpers.js';
 
 @Injectable()
 class TenantOrigins extends CorsOriginResolver {
@@ -148,7 +127,7 @@ describe('startup report', () => {
 });
 
 describe('app.enableCors() next to the module', () => {
-  const warnings = (logger: { lines: Line[] }) => logger.lines.filter((l) => l.context === 'CorsModule' && l.level === 'warn');
+  const warnings = (logger: { lines: LoggedLine[] }) => logger.lines.filter((l) => l.context === 'CorsModule' && l.level === 'warn');
 
   it('warns once it is called, and the warning is right: its middleware leaks onto a @Cors(false) route', async () => {
     const logger = captureLogger();

@@ -1,29 +1,9 @@
 /** What a gateway's policy looks like at startup: one line each (at the report's level), warnings that always show. */
-import { LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AbstractWsAdapter, WebSocketGateway } from '@nestjs/websockets';
 import { EventEmitter } from 'node:events';
 import { Cors, CorsModule } from '../../lib/index.js';
-
-type Line = { level: string; message: string; context?: string };
-
-function captureLogger(): LoggerService & { lines: Line[] } {
-  const lines: Line[] = [];
-  const record =
-    (level: string) =>
-    (message: unknown, ...rest: unknown[]) => {
-      lines.push({ level, message: String(message), context: rest.length ? String(rest[rest.length - 1]) : undefined });
-    };
-  return {
-    lines,
-    log: record('log'),
-    error: record('error'),
-    warn: record('warn'),
-    debug: record('debug'),
-    verbose: record('verbose'),
-    fatal: record('fatal'),
-  };
-}
+import { captureLogger } from '../helpers.js';
 
 @WebSocketGateway({ namespace: 'open' })
 @Cors(false)
