@@ -61,6 +61,13 @@ interface Lookup {
 }
 
 /** Checks cache options; returns one reason per bad field (empty when fine). */
+/** The defaults with the given settings over them (undefined keeps the default). */
+export function originCacheSettings(options: OriginCacheOptions): Required<OriginCacheOptions> {
+  const settings = { ...ORIGIN_CACHE_DEFAULTS };
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) (settings as Record<string, number>)[key] = value;
+  return settings;
+}
+
 export function originCacheProblems(options: unknown): { field: string; value: string; reason: string }[] {
   if (options === undefined || options === false) return [];
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
@@ -121,8 +128,7 @@ export class OriginDecisionCache {
     private readonly name = 'origin resolver',
     private readonly now: () => number = Date.now,
   ) {
-    this.settings = { ...ORIGIN_CACHE_DEFAULTS };
-    for (const [key, value] of Object.entries(options)) if (value !== undefined) (this.settings as Record<string, number>)[key] = value;
+    this.settings = originCacheSettings(options);
     this.sharesLookups = this.settings.ttl > 0 || this.settings.negativeTtl > 0 || this.settings.errorTtl > 0;
   }
 

@@ -5,7 +5,7 @@
  * Pure: no Nest, no timers left running (a timeout timer lives only while a load is pending and is unref'd).
  */
 import { isSerializedOrigin } from './cors-origin.js';
-import { ORIGIN_CACHE_DEFAULTS, OriginCacheLogger, OriginCacheOptions } from './cors-origin-cache.js';
+import { OriginCacheLogger, OriginCacheOptions, originCacheSettings } from './cors-origin-cache.js';
 import type { OriginDecider } from './cors-compiler.js';
 
 /** Loads every allowed origin (serialized: `https://shop.example`). */
@@ -40,8 +40,7 @@ export class OriginListCache {
     private readonly name = 'origin resolver',
     private readonly now: () => number = Date.now,
   ) {
-    this.settings = { ...ORIGIN_CACHE_DEFAULTS };
-    for (const [key, value] of Object.entries(options)) if (value !== undefined) (this.settings as Record<string, number>)[key] = value;
+    this.settings = originCacheSettings(options);
   }
 
   /** Number of origins in the list in memory. */
