@@ -87,6 +87,25 @@ export function fastifyRouteMatching(httpAdapter: unknown): RouteIndexOptions {
 }
 
 /**
+ * The find-my-way parameter that starts at `path[i]` (a ':'): its name ends at "-", "." or "/", and a regex in
+ * parentheses may follow it. Returns where the name ends and the index just past the parameter (its regex included).
+ */
+function scanParam(path: string, i: number): { nameEnd: number; end: number } {
+  let j = i + 1;
+  while (j < path.length && !'-./('.includes(path[j])) j++;
+  const nameEnd = j;
+  if (path[j] === '(') {
+    for (let depth = 0; j < path.length; j++) {
+      if (path[j] === '\\') j++;
+      else if (path[j] === '(') depth++;
+      else if (path[j] === ')' && --depth === 0) break;
+    }
+    j++;
+  }
+  return { nameEnd, end: j };
+}
+
+/**
  * A Fastify (find-my-way) route path in path-to-regexp 8 syntax, for the route index that finds the routes a
  * preflight's path may reach: `*` → `{*p0}`, `:id?` → `{/:p0}`, `:id(^\d+$)` → `:p0` (wider: a regex parameter is
  * confirmed by Fastify's own router, see `FastifyRoutes`), `::` → a literal colon, and path-to-regexp's reserved
@@ -102,17 +121,7 @@ export function fastifyPathToPattern(path: string): string {
       out += '\\:';
       i++;
     } else if (c === ':') {
-      // find-my-way ends a parameter name at "-", "." or "/", and a regex in parentheses follows the name.
-      let j = i + 1;
-      while (j < path.length && !'-./('.includes(path[j])) j++;
-      if (path[j] === '(') {
-        for (let depth = 0; j < path.length; j++) {
-          if (path[j] === '\\') j++;
-          else if (path[j] === '(') depth++;
-          else if (path[j] === ')' && --depth === 0) break;
-        }
-        j++;
-      }
+      const { end: j } = scanParam(path, i);
       const optional = path[j - 1] === '?' && j === path.length;
       if (optional && out.endsWith('/')) out = `${out.slice(0, -1)}{/:p${n++}}`;
       else out += `:p${n++}`;
@@ -132,12 +141,7 @@ export function fastifyRouteOrder<T>(entries: RouteEntry<T>[]): RouteEntry<T>[] 
   const kinds = segmentKinds;
   const cache = new Map<RouteEntry<T>, number[]>();
   const of = (e: RouteEntry<T>) => cache.get(e) ?? (cache.set(e, kinds(e.path)), cache.get(e)!);
-  return [...entries].sort((a, b) => {
-    const ka = of(a);
-    const kb = of(b);
-    for (let i = 0; i < Math.min(ka.length, kb.length); i++) if (ka[i] !== kb[i]) return ka[i] - kb[i];
-    return 0;
-  });
+  return [...entries].sort((a, b) => compareKinds(of(a), of(b)));
 }
 
 const NOT_ROUTED: PreflightOutcome = { ok: false, status: PREFLIGHT_REFUSED_STATUS, reason: 'the router refuses this path' };
@@ -164,18 +168,8 @@ function templateOf(path: string): TemplatePart[] {
       text += ':';
       i++;
     } else if (c === ':') {
-      // As in fastifyPathToPattern: the name ends at "-", "." or "/", a regex in parentheses may follow.
-      let j = i + 1;
-      while (j < path.length && !'-./('.includes(path[j])) j++;
-      let name = path.slice(i + 1, j);
-      if (path[j] === '(') {
-        for (let depth = 0; j < path.length; j++) {
-          if (path[j] === '\\') j++;
-          else if (path[j] === '(') depth++;
-          else if (path[j] === ')' && --depth === 0) break;
-        }
-        j++;
-      }
+      const { nameEnd, end: j } = scanParam(path, i);
+      let name = path.slice(i + 1, nameEnd);
       const optional = path[j - 1] === '?' && j === path.length;
       if (optional && name.endsWith('?')) name = name.slice(0, -1);
       parts.push(text, { name, optional });
