@@ -163,3 +163,18 @@ export class BenchLoader {
 export function stopAll(): void {
   killAll();
 }
+
+/** Runs a benchmark's main, then stops every child process and exits (1 on an error, after printing it). */
+export function runBench(main: () => Promise<void>): void {
+  main().then(
+    () => {
+      stopAll();
+      process.exit(0);
+    },
+    (error: unknown) => {
+      console.error(error);
+      stopAll();
+      process.exit(1);
+    },
+  );
+}

@@ -7,7 +7,7 @@
  *   e.g. node .build/bench/cpu-per-request.js base,nest,defaults allowed 20000 5
  */
 import { ConfigId, ROUTE } from './bench-apps.js';
-import { BenchLoader, BenchServer, stopAll } from './bench-processes.js';
+import { BenchLoader, BenchServer, runBench } from './bench-processes.js';
 import { SCENARIOS, ScenarioId } from './http.bench.js';
 
 async function main(): Promise<void> {
@@ -39,14 +39,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => {
-    stopAll();
-    process.exit(0);
-  },
-  (error: unknown) => {
-    console.error(error);
-    stopAll();
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import { ALLOWED_ORIGIN, CONFIG_NUMBER, CONFIGS, ConfigId, ROUTE } from './bench-apps.js';
-import { BenchLoader, BenchServer, PINNING, stopAll } from './bench-processes.js';
+import { BenchLoader, BenchServer, PINNING, runBench } from './bench-processes.js';
 import type { LoadResult } from './bench-loader.js';
 
 const env = process.env;
@@ -141,13 +141,4 @@ async function main(): Promise<void> {
   console.log(md);
 }
 
-main()
-  .then(() => {
-    stopAll();
-    process.exit(0);
-  })
-  .catch((error: unknown) => {
-    console.error(error);
-    stopAll();
-    process.exit(1);
-  });
+runBench(main);

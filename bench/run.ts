@@ -13,7 +13,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_NUMBER, CONFIGS, ConfigId } from './bench-apps.js';
-import { PINNING, stopAll } from './bench-processes.js';
+import { PINNING, runBench } from './bench-processes.js';
 import { EngineResult, runEngineBench } from './engine.bench.js';
 import { GatewayResult, runGatewayBench } from './gateway.bench.js';
 import { runHookBench } from './hook.bench.js';
@@ -308,13 +308,4 @@ async function main(): Promise<void> {
   log(`done in ${Math.round(seconds)} s; wrote ${join(OUT, 'latest.json')} and latest.md`);
 }
 
-main()
-  .then(() => {
-    stopAll();
-    process.exit(0);
-  })
-  .catch((error: unknown) => {
-    console.error(error);
-    stopAll();
-    process.exit(1);
-  });
+runBench(main);
