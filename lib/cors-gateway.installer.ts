@@ -10,7 +10,7 @@ import { moduleOptionsProblems } from './cors-module-options.validator.js';
 import { CorsPolicyService } from './cors-policy.service.js';
 import { CORS_POLICY_METADATA } from './cors.constants.js';
 import { CORS_MODULE_OPTIONS } from './cors.module-definition.js';
-import { CorsModuleOptions, defaultPolicyOf } from './cors.interfaces.js';
+import { type CorsModuleOptions, defaultPolicyOf } from './cors.interfaces.js';
 import type { CorsProblem } from './core/cors-compiler.js';
 import type { CorsPolicy } from './core/cors-policy.js';
 

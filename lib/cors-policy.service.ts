@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { HttpAdapterHost, ModuleRef, ModulesContainer } from '@nestjs/core';
 import { CorsConfigError } from './cors-config.error.js';
 import { CORS_MODULE_OPTIONS } from './cors.module-definition.js';
-import { CorsModuleOptions, defaultPolicyOf } from './cors.interfaces.js';
+import { type CorsModuleOptions, defaultPolicyOf } from './cors.interfaces.js';
 import { applicationConfigOf, loadNestInternals } from './cors-nest.internals.js';
 import { moduleOptionsProblems } from './cors-module-options.validator.js';
 import { buildRouteTable, CorsRouteInfo } from './cors-route-table.js';

@@ -9,7 +9,7 @@ import type { ApplicationConfig } from '@nestjs/core';
 import { pathToRegexp } from 'path-to-regexp';
 import { bindingFor } from './adapters/cors-http.bindings.js';
 import { CORS_POLICY_METADATA } from './cors.constants.js';
-import { CorsModuleOptions, defaultPolicyOf } from './cors.interfaces.js';
+import { type CorsModuleOptions, defaultPolicyOf } from './cors.interfaces.js';
 import { NestInternals, resolvesBySpecificity } from './cors-nest.internals.js';
 import { CompileContext, CompiledPolicy, compilePolicy, CorsProblem } from './core/cors-compiler.js';
 import { CorsPolicy, mergePolicies } from './core/cors-policy.js';
