@@ -193,6 +193,18 @@ interface Candidate {
 }
 
 /**
+ * One method's routes, indexed so that a lookup reads a few of them whatever the size of the app (every route of a
+ * typical app shares its first segment, "/api"): routes without parameters by their path as the router compares it,
+ * the others by the text before their first parameter up to its last "/" ("/api/things/:id/parts" under
+ * "/api/things/"), which a lookup finds by trying each "/"-ended prefix of the requested path.
+ */
+interface MethodRoutes {
+  statics: Map<string, Candidate>;
+  byPrefix: Map<string, Candidate[]>;
+  all: Candidate[];
+}
+
+/**
  * How this binding finds the route Fastify's router runs for a method and a URL, with the public
  * `fastify.findRoute()`: it follows the router options, percent-decodes, checks regex parameters and applies
  * find-my-way's precedence (static over regex over plain parameters over wildcards, whatever the registration order).
@@ -202,8 +214,10 @@ interface Candidate {
  * text around them ("/:a/x" and "/x/:a" for "/x/x"); find-my-way's segment precedence (fastifyRouteOrder) then picks.
  */
 class FastifyRoutes {
-  /** Candidates by method, then by the first segment of their path ('' when it is not plain text). */
-  private byMethod: Map<string, Map<string, Candidate[]>> | null = null;
+  /** Candidates by method. */
+  private byMethod: Map<string, MethodRoutes> | null = null;
+  /** The recorded paths without parameters. */
+  private readonly staticPaths = new Set<string>();
   private readonly caseSensitive: boolean;
   private readonly ignoreTrailingSlash: boolean;
   private readonly ignoreDuplicateSlashes: boolean;
@@ -232,6 +246,16 @@ class FastifyRoutes {
    * handlers have no `searchParams`); undefined when the route is not one the library can name.
    */
   routeOf(method: string, url: string, index: CorsRouteIndex<unknown>): string | null | 'refused' | undefined {
+    // A plain path (no escapes, no "//", no ";") that a route without parameters has for this method: find-my-way
+    // runs that route (an exact static match comes before any parametric or wildcard one), so the router is not
+    // asked. Not with router constraints (findRoute() without them would not see such a route) nor for HEAD.
+    if (!this.constrained.any && method !== 'HEAD') {
+      const path = pathname(url);
+      if (path.charCodeAt(0) === 47 && !path.includes('%') && !path.includes('//') && !(this.semicolon && path.includes(';'))) {
+        const hit = this.candidates(index).get(method)?.statics.get(this.normalize(path));
+        if (hit !== undefined) return hit.url;
+      }
+    }
     const found = this.instance.findRoute({ method, url });
     if (found === null) return null;
     if (found.searchParams === undefined) return 'refused';
@@ -239,21 +263,47 @@ class FastifyRoutes {
     if (target === null) return undefined;
     const all = this.candidates(index);
     // HEAD: an explicit HEAD route, or the one Fastify adds for a GET (`exposeHeadRoutes`), which has the GET's path.
-    const byMethod = method === 'HEAD' ? [all.get('HEAD'), all.get('GET')] : [all.get(method)];
+    const head = method === 'HEAD' ? all.get('HEAD') : all.get(method);
+    const get = method === 'HEAD' ? all.get('GET') : undefined;
     const params = found.params ?? {};
     const keys = Object.keys(params);
-    const first = this.firstSegment(target);
-    let best: Candidate | undefined;
-    for (const list of byMethod.flatMap((byFirst) => (byFirst === undefined ? [] : [byFirst.get(first), byFirst.get('')]))) {
-      if (list === undefined) continue;
-      for (const c of list) {
-        if (!keys.every((k) => c.names.includes(k))) continue;
-        const path = this.fill(c.parts, params);
-        if (path === null || this.normalize(path) !== target) continue;
-        if (best === undefined || compareKinds(c.kinds, best.kinds) < 0) best = c;
-      }
+    if (keys.length === 0) {
+      const hit = head?.statics.get(target) ?? get?.statics.get(target);
+      if (hit !== undefined) return hit.url;
     }
+    let best: Candidate | undefined;
+    for (let i = target.indexOf('/'); i !== -1; i = target.indexOf('/', i + 1)) {
+      const prefix = target.slice(0, i + 1);
+      best = this.best(head?.byPrefix.get(prefix), keys, params, target, best);
+      best = this.best(get?.byPrefix.get(prefix), keys, params, target, best);
+    }
+    // A spelling the index does not key (a parameter value that begins with "/" under `ignoreDuplicateSlashes`):
+    // every route of the method, as find-my-way itself would consider them.
+    if (best === undefined) best = this.best(get?.all, keys, params, target, this.best(head?.all, keys, params, target, undefined));
     return best?.url;
+  }
+
+  /** Whether `url` (a recorded route path) has no parameters: find-my-way serves its path before any other route. */
+  isStatic(url: string): boolean {
+    return this.staticPaths.has(url);
+  }
+
+  /** The route of `list` whose path, filled with `params`, is `target`, if it comes before `best` in find-my-way's order. */
+  private best(
+    list: Candidate[] | undefined,
+    keys: string[],
+    params: Record<string, string | undefined>,
+    target: string,
+    best: Candidate | undefined,
+  ): Candidate | undefined {
+    if (list === undefined) return best;
+    for (const c of list) {
+      if (!keys.every((k) => c.names.includes(k))) continue;
+      const path = this.fill(c.parts, params);
+      if (path === null || this.normalize(path) !== target) continue;
+      if (best === undefined || compareKinds(c.kinds, best.kinds) < 0) best = c;
+    }
+    return best;
   }
 
   /** The URL's path as find-my-way compares it, decoded; null when it does not decode. */
@@ -265,15 +315,20 @@ class FastifyRoutes {
       if (semi !== -1) path = path.slice(0, semi);
     }
     try {
-      return this.normalize(decodeURIComponent(path));
+      return this.normalize(path.includes('%') ? decodeURIComponent(path) : path);
     } catch {
       return null;
     }
   }
 
   private normalize(path: string): string {
-    let p = this.ignoreDuplicateSlashes && path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
-    if (this.ignoreTrailingSlash && p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
+    const p = this.collapse(path);
+    return this.ignoreTrailingSlash && p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
+  }
+
+  /** Duplicate slashes and case, as the router compares them (trailing slash kept: for prefixes). */
+  private collapse(path: string): string {
+    const p = this.ignoreDuplicateSlashes && path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
     return this.caseSensitive ? p : p.toLowerCase();
   }
 
@@ -295,18 +350,13 @@ class FastifyRoutes {
     return out;
   }
 
-  private firstSegment(path: string): string {
-    const end = path.indexOf('/', 1);
-    return end === -1 ? path.slice(1) : path.slice(1, end);
-  }
-
-  private candidates(index: CorsRouteIndex<unknown>): Map<string, Map<string, Candidate[]>> {
+  private candidates(index: CorsRouteIndex<unknown>): Map<string, MethodRoutes> {
     if (this.byMethod !== null) return this.byMethod;
     const routes: { method: string; url: string }[] =
       this.recorded.length > 0
         ? this.recorded
         : index.entries.filter((e) => e.pathPolicy !== true).map((e) => ({ method: e.method, url: e.path }));
-    const byMethod = new Map<string, Map<string, Candidate[]>>();
+    const byMethod = new Map<string, MethodRoutes>();
     const seen = new Set<string>();
     for (const { method, url } of routes) {
       const methods = method === 'ALL' ? ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'SEARCH'] : [method];
@@ -315,15 +365,21 @@ class FastifyRoutes {
         seen.add(`${m} ${url}`);
         const parts = templateOf(url);
         const names = parts.filter((p): p is { name: string; optional: boolean } => typeof p !== 'string').map((p) => p.name);
-        const head = parts[0] as string;
-        const slash = head.indexOf('/', 1);
-        const first = slash !== -1 ? head.slice(1, slash) : parts.length === 1 ? head.slice(1) : '';
-        const key = this.caseSensitive ? first : first.toLowerCase();
-        const byFirst = byMethod.get(m) ?? new Map<string, Candidate[]>();
-        byMethod.set(m, byFirst);
-        const list = byFirst.get(key) ?? [];
-        list.push({ url, parts, names, kinds: segmentKinds(url) });
-        byFirst.set(key, list);
+        const candidate: Candidate = { url, parts, names, kinds: segmentKinds(url) };
+        let own = byMethod.get(m);
+        if (own === undefined) byMethod.set(m, (own = { statics: new Map(), byPrefix: new Map(), all: [] }));
+        own.all.push(candidate);
+        const text = parts[0] as string;
+        if (parts.length === 1) {
+          this.staticPaths.add(url);
+          const key = this.normalize(text);
+          if (!own.statics.has(key)) own.statics.set(key, candidate);
+          continue;
+        }
+        const key = this.collapse(text.slice(0, text.lastIndexOf('/') + 1));
+        const list = own.byPrefix.get(key);
+        if (list === undefined) own.byPrefix.set(key, [candidate]);
+        else list.push(candidate);
       }
     }
     this.byMethod = byMethod;
@@ -479,11 +535,22 @@ function confirmed(
   index: CorsRouteIndex<unknown>,
 ): RouteGroup<unknown> {
   if (own.entries.every((e) => e.method === requested || e.method === 'ALL')) return own;
-  const kept = own.entries.filter(
-    (e) => e.method === requested || e.method === 'ALL' || router.routeOf(e.method, url, index) === routePath,
-  );
-  return kept.length === own.entries.length ? own : new RouteGroup(kept);
+  // A path without parameters: find-my-way runs, for each method, the route registered with exactly that path before
+  // any parametric or wildcard one, so every route of the group serves this URL.
+  if (router.isStatic(routePath)) return own;
+  let key = '';
+  for (const e of own.entries)
+    key += e.method === requested || e.method === 'ALL' || router.routeOf(e.method, url, index) === routePath ? '1' : '0';
+  if (!key.includes('0')) return own;
+  // The narrowed groups of `own`, by which routes are kept (a few per group): built once, so their Allow-Methods
+  // cache lasts.
+  let narrowed = narrowedGroups.get(own);
+  if (narrowed === undefined) narrowedGroups.set(own, (narrowed = new Map()));
+  let group = narrowed.get(key);
+  if (group === undefined) narrowed.set(key, (group = new RouteGroup(own.entries.filter((_, i) => key[i] === '1'))));
+  return group;
 }
+const narrowedGroups = new WeakMap<RouteGroup<unknown>, Map<string, RouteGroup<unknown>>>();
 
 /**
  * A request no controller route serves (a 404, or a route added outside Nest's controllers: Mercurius, @fastify/static,

@@ -228,6 +228,51 @@ describe('find-my-way precedence (fastify)', () => {
     }
   });
 
+  it('among many routes under one prefix, the preflight names the route that runs and only the methods it serves at that URL', async () => {
+    @Controller('api/things')
+    class Things {
+      @Get(':id') @Cors({ origin: ADMIN }) read() {
+        return 'read';
+      }
+      @Put(':id') @Cors({ origin: ADMIN }) write() {
+        return 'write';
+      }
+      @Get('special') @Cors({ origin: PUBLIC }) special() {
+        return 'special';
+      }
+    }
+    // 60 more routes under /api, static and parametric, registered before and after the measured ones.
+    const fillers = [0, 1, 2].map((c) => {
+      @Controller(`api/things-${c}`)
+      class Filler {}
+      for (let r = 0; r < 20; r++) {
+        const descriptor = { value: () => `${c}-${r}`, writable: true, configurable: true };
+        Object.defineProperty(Filler.prototype, `r${r}`, descriptor);
+        (r % 2 ? Put : Get)(r % 3 ? `:id/part-${r}` : `list-${r}`)(Filler.prototype, `r${r}`, descriptor);
+      }
+      return Filler;
+    });
+    const app = await createApp({ imports: [CorsModule.forRoot({ origin: APP })], controllers: [fillers[0], Things, ...fillers.slice(1)] });
+    try {
+      expect((await http(app).get('/api/things/special').expect(200)).text).toBe('special');
+      expect((await http(app).put('/api/things/special').expect(200)).text).toBe('write');
+      for (let round = 0; round < 2; round++) {
+        // PUT /api/things/special runs write(), and GET there runs special(): the grant is ADMIN's, for PUT only.
+        const put = await preflight(app, '/api/things/special', ADMIN, 'PUT').expect(204);
+        expect(put.headers['access-control-allow-origin']).toBe(ADMIN);
+        expect(put.headers['access-control-allow-methods']).toBe('PUT');
+        const read = await preflight(app, '/api/things/7', ADMIN, 'PUT').expect(204);
+        expect(read.headers['access-control-allow-methods']).toBe('GET, PUT');
+        expect(await grantedTo(app, '/api/things/special', PUBLIC, 'PUT')).toBeUndefined();
+        expect(await grantedTo(app, '/api/things-2/9/part-5', APP, 'PUT')).toBe(APP);
+        expect(await grantedTo(app, '/api/things-1/list-3', APP, 'PUT')).toBe(APP);
+        expect(await grantedTo(app, '/api/things-1/list-4', APP, 'PUT')).toBeUndefined(); // GET only there
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
   it('requests no path policy can concern are not matched against the route table (no paths: a 404 and a Nest route do no lookup)', async () => {
     const app = await createApp({ imports: [CorsModule.forRoot({ origin: APP })], controllers: [ItemsController] });
     try {
