@@ -1,6 +1,7 @@
 /** The engine alone, table-driven: policy + request → headers (no Nest, no HTTP). */
 import { compilePolicy, CompiledPolicy } from '../../lib/core/cors-compiler.js';
-import { actualHeaders, decidePreflight, isOriginAllowed } from '../../lib/core/cors-engine.js';
+import { actualHeaders, decidePreflight, isOriginAllowed, PreflightOutcome } from '../../lib/core/cors-engine.js';
+import { MAX_ORIGIN_LENGTH } from '../../lib/core/cors-origin.js';
 import type { CorsPolicy } from '../../lib/core/cors-policy.js';
 import { CorsRouteIndex, RouteEntry } from '../../lib/core/cors-route-index.js';
 
@@ -39,6 +40,32 @@ describe('actual requests', () => {
     const allowed = isOriginAllowed(compiled, origin, undefined);
     expect(allowed).toBe(expected !== null);
     if (expected) expect(actualHeaders(compiled, origin)).toEqual(expected);
+  });
+
+  it('hands only well-formed origins to a function, with the request', () => {
+    const seen: unknown[][] = [];
+    const dynamic = compile({ origin: (o: string, r: unknown) => (seen.push([o, r]), true) });
+    expect(isOriginAllowed(dynamic, APP, 'req')).toBe(true);
+    expect(isOriginAllowed(dynamic, 'null', 'req')).toBe(false);
+    expect(isOriginAllowed(dynamic, 'https://App.example.com', 'req')).toBe(false);
+    expect(isOriginAllowed(dynamic, 'https://app.example.com:443', 'req')).toBe(false);
+    expect(isOriginAllowed(dynamic, undefined, 'req')).toBe(false);
+    expect(seen).toEqual([[APP, 'req']]);
+  });
+
+  it('refuses an origin over MAX_ORIGIN_LENGTH before any matching, unless the policy is *', () => {
+    const origin = `https://${'a'.repeat(MAX_ORIGIN_LENGTH - 8)}`;
+    expect(isOriginAllowed(compile({ origin: () => true }), origin, undefined)).toBe(true);
+    expect(isOriginAllowed(compile({ origin: () => true }), `${origin}a`, undefined)).toBe(false);
+    expect(isOriginAllowed(compile({ origin: '*' }), `${origin}a`, undefined)).toBe(true);
+  });
+
+  it('a static list that refuses the origin leaves nothing else to ask', () => {
+    expect(isOriginAllowed(compile({ origin: [APP] }), 'https://b.example', undefined)).toBe(false);
+    expect(actualHeaders(compile({ origin: '*', exposedHeaders: '*' }), undefined)).toEqual([
+      ['Access-Control-Allow-Origin', '*'],
+      ['Access-Control-Expose-Headers', '*'],
+    ]);
   });
 
   it('varies on Origin unless the policy is *', () => {
@@ -144,6 +171,91 @@ describe('preflight', () => {
     const outcome = decidePreflight(routes.lookup(path)!, { origin, method, requestHeaders });
     expect(outcome).toMatchObject({ ok: false, status: 403 });
     expect((outcome as { reason: string }).reason).toMatch(reason);
+  });
+
+  it.each<[string, CorsPolicy, string | undefined, Record<string, string>]>([
+    ["'*' headers, no Authorization asked", { origin: '*', allowedHeaders: '*' }, 'x-a', { 'Access-Control-Allow-Headers': '*' }],
+    ["'*' headers, nothing asked", { origin: '*', allowedHeaders: '*' }, undefined, { 'Access-Control-Allow-Headers': '*' }],
+    ["'*' headers with credentials, nothing asked", { origin: APP, credentials: true, allowedHeaders: '*' }, undefined, {}],
+    ['reflect, nothing asked', { origin: APP }, undefined, {}],
+    ['reflect, empty list', { origin: APP }, ' , ', {}],
+    ['a list, nothing asked', { origin: APP, allowedHeaders: ['X-A'] }, undefined, { 'Access-Control-Allow-Headers': 'x-a' }],
+    ['an empty list, nothing asked', { origin: APP, allowedHeaders: [] }, undefined, {}],
+    ['maxAge 0 is sent', { origin: APP, maxAge: 0 }, undefined, { 'Access-Control-Max-Age': '0' }],
+    ['a 200 success status', { origin: APP, optionsSuccessStatus: 200 }, undefined, {}],
+  ])('headers: %s', (_name, policy, requestHeaders, expected) => {
+    const compiled = compile(policy);
+    const outcome = decidePreflight(index([['PUT', '/x', compiled]]).lookup('/x')!, {
+      origin: APP,
+      method: 'PUT',
+      requestHeaders,
+    }) as PreflightOutcome;
+    expect(outcome).toMatchObject({ ok: true, status: policy.optionsSuccessStatus ?? 204 });
+    const headers = Object.fromEntries(outcome.ok ? outcome.headers : []);
+    for (const name of ['Access-Control-Allow-Headers', 'Access-Control-Max-Age']) expect(headers[name]).toBe(expected[name]);
+    expect(headers['Access-Control-Allow-Credentials']).toBe(policy.credentials ? 'true' : undefined);
+  });
+
+  it("names the route entry in the outcome, and a method the route's own methods do not grant", () => {
+    const limited = compile({ origin: APP, methods: ['GET'] });
+    const r = index([
+      ['GET', '/m', limited],
+      ['PUT', '/m', limited],
+    ]);
+    const group = r.lookup('/m')!;
+    expect(decidePreflight(group, { origin: APP, method: 'GET', requestHeaders: undefined })).toMatchObject({
+      ok: true,
+      entry: group.entries[0],
+    });
+    expect(decidePreflight(group, { origin: APP, method: 'PUT', requestHeaders: undefined })).toEqual({
+      ok: false,
+      status: 403,
+      reason: "PUT is not in the route's methods",
+      entry: group.entries[1],
+    });
+    expect(decidePreflight(group, { origin: 'https://evil.test', method: 'GET', requestHeaders: undefined })).toEqual({
+      ok: false,
+      status: 403,
+      reason: 'origin not allowed',
+      entry: group.entries[0],
+    });
+  });
+
+  it.each<[string, string, string | undefined, string]>([
+    ['a method name over 32 characters', 'X'.repeat(33), undefined, 'Access-Control-Request-Method is not a method name'],
+    ['an empty method', '', undefined, 'Access-Control-Request-Method is not a method name'],
+    ['an unrouted method', 'PATCH', undefined, 'PATCH is not routed at this path'],
+    ['a route with CORS off', 'POST', undefined, 'CORS is off for the route serving this method'],
+    ['a header not in the list', 'GET', 'x-a,x-b', "request header 'x-b' is not allowed"],
+    ['malformed request headers', 'GET', 'x-a;', 'Access-Control-Request-Headers is malformed or too long'],
+  ])('says why: %s', (_name, method, requestHeaders, reason) => {
+    const r = index([
+      ['GET', '/w', compile({ origin: APP, allowedHeaders: ['X-A'] })],
+      ['POST', '/w', null],
+      ['ALL', '/long', compile({ origin: APP })],
+    ]);
+    expect(decidePreflight(r.lookup('/w')!, { origin: APP, method, requestHeaders })).toMatchObject({ ok: false, status: 403, reason });
+  });
+
+  it('accepts a method name of 32 characters', () => {
+    const r = index([['ALL', '/all', compile({ origin: APP })]]);
+    expect(decidePreflight(r.lookup('/all')!, { origin: APP, method: 'X'.repeat(32), requestHeaders: undefined })).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it('reads the hostname for host-bound routes', () => {
+    const entries: RouteEntry[] = [
+      { method: 'GET', path: '/h', policy: compile({ origin: APP }), info: null, hosts: [/^api\.example$/] },
+      { method: 'GET', path: '/h', policy: null, info: null },
+    ];
+    const group = new CorsRouteIndex(entries, { caseSensitive: false, ignoreTrailingSlash: true }).lookup('/h')!;
+    expect(decidePreflight(group, { origin: APP, method: 'GET', requestHeaders: undefined, hostname: 'api.example' })).toMatchObject({
+      ok: true,
+    });
+    expect(decidePreflight(group, { origin: APP, method: 'GET', requestHeaders: undefined, hostname: 'www.example' })).toMatchObject({
+      ok: false,
+    });
   });
 
   it('unknown paths have no group', () => {
