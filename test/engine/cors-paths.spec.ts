@@ -21,6 +21,8 @@ describe('path patterns', () => {
     ['/api(.*)', /Unexpected \(/],
     ['/docs?', /no query/],
     ['/docs#top', /no query or fragment/],
+    ['/docs\\?', null],
+    ['/a\\#b', null],
   ])('%s', (pattern, problem) => {
     const found = pathPatternProblem(pattern);
     if (problem === null) expect(found).toBeNull();
@@ -50,6 +52,82 @@ describe('compilePathPolicies', () => {
     const { paths, problems } = compile({ '/x': policy }, { origin: APP, ...defaults });
     expect(problems).toEqual([]);
     expect(paths[0].methods).toEqual(methods);
+  });
+
+  it('tells which fields each path policy sets itself', () => {
+    const { ownFields } = compile({ '/a': { credentials: true, maxAge: 60 }, '/b': false, '/c': {} });
+    expect(ownFields).toEqual(
+      new Map([
+        ["paths['/a']", new Set(['credentials', 'maxAge'])],
+        ["paths['/c']", new Set()],
+      ]),
+    );
+  });
+
+  it('nothing to compile without paths', () => {
+    expect(compile(undefined)).toEqual({ paths: [], problems: [], ownFields: new Map() });
+  });
+
+  it.each<[string, unknown, { route: string; field: string; value: string; reason: string }]>([
+    [
+      'paths not an object',
+      'graphql',
+      {
+        route: 'CorsModule.forRoot',
+        field: 'paths',
+        value: "'graphql'",
+        reason: "paths maps a path pattern to a policy or false: { '/graphql': { credentials: true }, '/api-json': { origin: '*' } }",
+      },
+    ],
+    ['paths null', null, expect.objectContaining({ route: 'CorsModule.forRoot', field: 'paths', value: 'null' })],
+    [
+      'a bad pattern',
+      { graphql: false },
+      {
+        route: "paths['graphql']",
+        field: 'path',
+        value: "'graphql'",
+        reason: "a path pattern starts with '/': use '/graphql' (the path the browser requests; the global prefix is not added)",
+      },
+    ],
+    [
+      'a policy that is not an object',
+      { '/x': 42 },
+      { route: "paths['/x']", field: '(policy)', value: '42', reason: 'a path policy is an object (the fields of @Cors()) or false' },
+    ],
+    [
+      'null as a policy',
+      { '/x': null },
+      { route: "paths['/x']", field: '(policy)', value: 'null', reason: 'a path policy is an object (the fields of @Cors()) or false' },
+    ],
+    [
+      'an array as a policy',
+      { '/x': [] },
+      { route: "paths['/x']", field: '(policy)', value: '[]', reason: 'a path policy is an object (the fields of @Cors()) or false' },
+    ],
+    [
+      'no origin',
+      { '/x': { credentials: true } },
+      {
+        route: "paths['/x']",
+        field: 'origin',
+        value: 'undefined',
+        reason: 'no origin here nor in the module defaults: give this path an origin, or false to switch CORS off',
+      },
+    ],
+  ])('reports %s exactly', (_name, paths, problem) => {
+    const result = compilePathPolicies(paths, {});
+    expect(result.problems).toEqual([problem]);
+    expect(result.paths).toEqual([]);
+  });
+
+  it('says what a bad pattern should be in the syntax Nest 12 routes with', () => {
+    expect(pathPatternProblem('/static/*')).toBe(
+      "not a path pattern in the syntax Nest 12 routes with (path-to-regexp 8): Missing parameter name at index 9: /static/*. Wildcards are named ('/static/*path'), optional parts go in braces ('/static{/*path}'), '(.*)' and a bare '*' are gone",
+    );
+    expect(pathPatternProblem('//x')).toBeNull();
+    expect(pathPatternProblem('x/y')).toMatch(/use '\/x\/y'/);
+    expect(pathPatternProblem('///x')).toBeNull();
   });
 
   it('false is one entry for every method, with no policy', () => {

@@ -1,4 +1,10 @@
-import { isToken, MAX_REQUEST_HEADER_NAMES, parseRequestHeaders } from '../../lib/core/cors-tokens.js';
+import {
+  isForbiddenRequestHeader,
+  isToken,
+  MAX_REQUEST_HEADER_NAMES,
+  MAX_REQUEST_HEADERS_LENGTH,
+  parseRequestHeaders,
+} from '../../lib/core/cors-tokens.js';
 
 describe('parseRequestHeaders', () => {
   it.each([
@@ -12,6 +18,14 @@ describe('parseRequestHeaders', () => {
     ['x a', null],
     ['x-a;x-b', null],
     ['x-é', null],
+    ['x-\u0080', null],
+    ['\u0080', null],
+    ['x-a ,\tx-b\t', ['x-a', 'x-b']],
+    ['x-a x', null],
+    ['a', ['a']],
+    ['A,b', ['a', 'b']],
+    ['a'.repeat(MAX_REQUEST_HEADERS_LENGTH), ['a'.repeat(MAX_REQUEST_HEADERS_LENGTH)]],
+    ['a'.repeat(MAX_REQUEST_HEADERS_LENGTH + 1), null],
     ['x-a\r\nx-b', null],
     [','.repeat(5000), null],
     [Array.from({ length: MAX_REQUEST_HEADER_NAMES + 1 }, (_, i) => `h${i}`).join(','), null],
@@ -32,7 +46,27 @@ describe('isToken', () => {
     ['A B', false],
     ['a:b', false],
     ['é', false],
+    ['\u0080', false],
+    ['\u007f', false],
+    ["!#$%&'*+-.^_`|~", true],
   ])('%j → %s', (v, e) => {
     expect(isToken(v)).toBe(e);
+  });
+});
+
+describe('isForbiddenRequestHeader', () => {
+  it.each([
+    ['cookie', true],
+    ['origin', true],
+    ['proxy-authorization', true],
+    ['proxy-', true],
+    ['sec-fetch-mode', true],
+    ['sec-', true],
+    ['x-proxy-id', false],
+    ['x-sec-token', false],
+    ['content-type', false],
+    ['authorization', false],
+  ])('%s → %s', (name, expected) => {
+    expect(isForbiddenRequestHeader(name)).toBe(expected);
   });
 });
