@@ -72,6 +72,7 @@ export function parseOriginPattern(input: string): OriginParse {
       port = rest.slice(colon + 1);
     }
   }
+  if (hasPort && port === '') return { ok: false, reason: `empty port: use '${scheme}://${host}'` };
   if (hasPort && port !== '*') {
     if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535 || port.startsWith('0')) {
       return { ok: false, reason: `'${port}' is not a port: use a number in 1–65535 without leading zeros, or '*' for any port` };
@@ -83,7 +84,6 @@ export function parseOriginPattern(input: string): OriginParse {
       };
     }
   }
-  if (hasPort && port === '') return { ok: false, reason: `empty port: use '${scheme}://${host}'` };
 
   let wildcard = false;
   let name = host;

@@ -37,7 +37,7 @@ describe('parseOriginPattern', () => {
     ['https://app.example.com:0', /not a port/],
     ['https://app.example.com:65536', /not a port/],
     ['https://app.example.com:080', /not a port/],
-    ['https://app.example.com:', /not a port|empty port/],
+    ['https://app.example.com:', /empty port/],
     ['https://*.com', /public suffix 'com'/],
     ['https://*.co.uk', /public suffix 'co.uk'/],
     ['https://*.github.io', /public suffix 'github.io'/],
@@ -72,7 +72,9 @@ describe('parseOriginPattern: what it says, and what it returns besides the patt
     ['https://a.example:99999', "'99999' is not a port: use a number in 1–65535 without leading zeros, or '*' for any port"],
     ['https://a.example:123456', "'123456' is not a port: use a number in 1–65535 without leading zeros, or '*' for any port"],
     ['https://a.example:8x', "'8x' is not a port: use a number in 1–65535 without leading zeros, or '*' for any port"],
-    ['https://a.example:', "'' is not a port: use a number in 1–65535 without leading zeros, or '*' for any port"],
+    ['https://a.example:x8', "'x8' is not a port: use a number in 1–65535 without leading zeros, or '*' for any port"],
+    ['https://A.example:', "empty port: use 'https://a.example'"],
+    ['http://[::1]:', "empty port: use 'http://[::1]'"],
     ['https://A.example:443', "browsers never send the default port: use 'https://a.example' instead of 'https://a.example:443'"],
     ['ws://a.example:80', "browsers never send the default port: use 'ws://a.example' instead of 'ws://a.example:80'"],
     ['wss://a.example:443', "browsers never send the default port: use 'wss://a.example' instead of 'wss://a.example:443'"],
@@ -223,6 +225,7 @@ describe('OriginMatcher, one kind of pattern at a time', () => {
     expect(none.matches('https://a.t.example')).toBe(true);
     expect(none.matches('https://a.t.example:8443')).toBe(false);
     expect(none.matches('http://a.t.example')).toBe(false);
+    expect(none.matches('https://at.example')).toBe(false);
     const both = matcherOf('https://*.t.example', 'https://*.t.example:8443');
     expect(both.matches('https://a.t.example')).toBe(true);
     expect(both.matches('https://a.t.example:8443')).toBe(true);
@@ -252,6 +255,7 @@ describe('isSerializedOrigin', () => {
     ['ws://shop.example:80', false],
     ['wss://shop.example:8443', true],
     ['http://[::1]:8080', true],
+    ['chrome-extension://abcdef', true],
     ['https://shop.example:0', false],
     [`https://${'a'.repeat(MAX_ORIGIN_LENGTH - 8)}`, true],
     [`https://${'a'.repeat(MAX_ORIGIN_LENGTH - 7)}`, false],
