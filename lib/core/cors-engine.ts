@@ -81,15 +81,25 @@ export function decidePreflight(group: RouteGroup, req: PreflightRequest): Prefl
     }
     allowHeaders = policy.allowHeadersValue;
   }
-  const finish = (allowed: boolean): PreflightOutcome => {
-    if (!allowed) return refuse('origin not allowed', entry);
-    const headers: HeaderList = [['Access-Control-Allow-Origin', policy.anyOrigin ? '*' : (req.origin as string)]];
-    if (policy.credentials) headers.push(['Access-Control-Allow-Credentials', 'true']);
-    headers.push(['Access-Control-Allow-Methods', group.allowMethods(entry, method, req.hostname)]);
-    if (allowHeaders !== null) headers.push(['Access-Control-Allow-Headers', allowHeaders]);
-    if (policy.maxAgeValue !== null) headers.push(['Access-Control-Max-Age', policy.maxAgeValue]);
-    return { ok: true, status: policy.successStatus, headers, entry };
-  };
   const allowed = isOriginAllowed(policy, req.origin, req.request);
-  return allowed === true || allowed === false ? finish(allowed) : allowed.then(finish);
+  if (allowed === false) return refuse('origin not allowed', entry);
+  if (allowed === true) return granted(group, entry, policy, method, req, allowHeaders);
+  return allowed.then((ok) => (ok ? granted(group, entry, policy, method, req, allowHeaders) : refuse('origin not allowed', entry)));
+}
+
+/** The answer to a preflight whose origin, method and headers the policy allows. */
+function granted(
+  group: RouteGroup,
+  entry: RouteEntry,
+  policy: CompiledPolicy,
+  method: string,
+  req: PreflightRequest,
+  allowHeaders: string | null,
+): PreflightOutcome {
+  const headers: HeaderList = [['Access-Control-Allow-Origin', policy.anyOrigin ? '*' : (req.origin as string)]];
+  if (policy.credentials) headers.push(['Access-Control-Allow-Credentials', 'true']);
+  headers.push(['Access-Control-Allow-Methods', group.allowMethods(entry, method, req.hostname)]);
+  if (allowHeaders !== null) headers.push(['Access-Control-Allow-Headers', allowHeaders]);
+  if (policy.maxAgeValue !== null) headers.push(['Access-Control-Max-Age', policy.maxAgeValue]);
+  return { ok: true, status: policy.successStatus, headers, entry };
 }

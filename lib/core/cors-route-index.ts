@@ -45,7 +45,8 @@ export class RouteGroup<T = unknown> {
   readonly dynamicOrigins: boolean;
   /** Some entry comes from a path policy. */
   readonly hasPathPolicy: boolean;
-  private readonly allowMethodsCache = new Map<RouteEntry<T>, string>();
+  /** Per entry: the Allow-Methods value and the methods it names (looked up per preflight, never split again). */
+  private readonly allowMethodsCache = new Map<RouteEntry<T>, { value: string; methods: ReadonlySet<string> }>();
 
   constructor(
     readonly entries: readonly RouteEntry<T>[],
@@ -71,7 +72,7 @@ export class RouteGroup<T = unknown> {
   allowMethods(entry: RouteEntry<T>, requested: string, hostname?: string): string {
     if (!this.hostBound) {
       const cached = this.allowMethodsCache.get(entry);
-      if (cached !== undefined && (cached === requested || cached.split(', ').includes(requested))) return cached;
+      if (cached !== undefined && cached.methods.has(requested)) return cached.value;
     }
     const methods: string[] = [];
     const policy = entry.policy;
@@ -83,7 +84,7 @@ export class RouteGroup<T = unknown> {
     }
     if (!methods.includes(requested)) methods.push(requested);
     const value = methods.join(', ');
-    if (!this.hostBound && entry.method !== 'ALL') this.allowMethodsCache.set(entry, value);
+    if (!this.hostBound && entry.method !== 'ALL') this.allowMethodsCache.set(entry, { value, methods: new Set(methods) });
     return value;
   }
 }
