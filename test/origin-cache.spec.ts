@@ -305,3 +305,61 @@ describe('OriginDecisionCache: concurrent lookups are bounded', () => {
     expect(originCacheProblems({ concurrency: 64 })).toEqual([]);
   });
 });
+
+describe('originCacheProblems and originCacheSettings', () => {
+  it.each<[string, unknown, { field: string; value: string; reason: string }[]]>([
+    ['absent', undefined, []],
+    ['false (cache off)', false, []],
+    ['every field set', { ...ORIGIN_CACHE_DEFAULTS, staleIfError: 0, errorTtl: 0 }, []],
+    ['a field left undefined', { ttl: undefined }, []],
+    [
+      'not an object',
+      true,
+      [
+        {
+          field: 'originCache',
+          value: 'true',
+          reason: 'originCache is an object such as { ttl: 60000 }, or false to switch the cache off',
+        },
+      ],
+    ],
+    ['null', null, [expect.objectContaining({ field: 'originCache', value: 'null' })]],
+    ['an array', [], [expect.objectContaining({ field: 'originCache', value: '' })]],
+    [
+      'an unknown option',
+      { tll: 5 },
+      [
+        {
+          field: 'originCache.tll',
+          value: '5',
+          reason: "unknown option 'tll': known options: ttl, negativeTtl, max, timeout, staleIfError, errorTtl, concurrency",
+        },
+      ],
+    ],
+    [
+      'a negative ttl',
+      { ttl: -1 },
+      [{ field: 'originCache.ttl', value: '-1', reason: 'ttl is a whole number of milliseconds, at least 0' }],
+    ],
+    ['a ttl of 0', { ttl: 0, negativeTtl: 0, staleIfError: 0, errorTtl: 0 }, []],
+    ['max 0', { max: 0 }, [{ field: 'originCache.max', value: '0', reason: 'max is a whole number of entries, at least 1' }]],
+    [
+      'timeout 0',
+      { timeout: 0 },
+      [{ field: 'originCache.timeout', value: '0', reason: 'timeout is a whole number of milliseconds, at least 1' }],
+    ],
+    ['max, timeout and concurrency of 1', { max: 1, timeout: 1, concurrency: 1 }, []],
+    ['a string', { errorTtl: '1000' }, [expect.objectContaining({ field: 'originCache.errorTtl', value: '1000' })]],
+    ['a fraction', { negativeTtl: 0.5 }, [expect.objectContaining({ field: 'originCache.negativeTtl' })]],
+  ])('%s', async (_name, options, expected) => {
+    const { originCacheProblems } = await import('../lib/core/cors-origin-cache.js');
+    expect(originCacheProblems(options)).toEqual(expected);
+  });
+
+  it('settings are the defaults with the given values over them; undefined keeps a default', async () => {
+    const { originCacheSettings } = await import('../lib/core/cors-origin-cache.js');
+    expect(originCacheSettings({ ttl: 5, max: undefined })).toEqual({ ...ORIGIN_CACHE_DEFAULTS, ttl: 5 });
+    expect(originCacheSettings({})).toEqual(ORIGIN_CACHE_DEFAULTS);
+    expect(ORIGIN_CACHE_DEFAULTS.ttl).toBe(60_000);
+  });
+});
