@@ -136,4 +136,56 @@ describe('OriginListCache', () => {
     expect(await t2.ask(A)).toBe(false);
     expect(t2.logs[0][1]).toMatch(/Tenants.allOrigins\(\) failed/);
   });
+
+  it('says it in the singular for one ignored value and one failed load', async () => {
+    let fail = true;
+    const t = setup(() => (fail ? Promise.reject(new Error('down')) : [A, 'x']), { errorTtl: 0 });
+    expect(await t.ask(A)).toBe(false);
+    fail = false;
+    expect(await t.ask(A)).toBe(true);
+    expect(t.logs).toEqual([
+      ['warn', 'Tenants.allOrigins() failed: down; refusing origins it cannot confirm'],
+      [
+        'warn',
+        'Tenants.allOrigins() returned 1 value that is not a serialized origin ("x"): no browser sends such an Origin, so it is ignored; ' +
+          "store 'https://shop.example' (lowercase, no path, no default port)",
+      ],
+      ['log', 'Tenants lists its origins again after 1 failed load'],
+    ]);
+  });
+
+  it('names at most three ignored values', async () => {
+    const t = setup(() => ['a', 'b', 'c', 'd']);
+    await t.ask(A);
+    expect(t.logs[0][1]).toMatch(
+      /^Tenants.allOrigins\(\) returned 4 values that are not a serialized origin \("a", "b", "c"\): no browser sends such an Origin, so they are ignored/,
+    );
+  });
+
+  it('while loads keep failing, logs again at most every 30 s, with the count', async () => {
+    const t = setup(() => Promise.reject('refused'), { errorTtl: 0 });
+    await t.ask(A);
+    t.clock.t += 29_999;
+    await t.ask(A);
+    t.clock.t += 1;
+    await t.ask(A);
+    expect(t.calls()).toBe(3);
+    expect(t.logs).toEqual([
+      ['warn', 'Tenants.allOrigins() failed: refused; refusing origins it cannot confirm'],
+      ['warn', 'Tenants.allOrigins() failed: refused; refusing origins it cannot confirm (3 failed loads so far)'],
+    ]);
+  });
+
+  it('counts its loads and the origins in memory', async () => {
+    const t = setup(() => [A, B], { ttl: 100 });
+    expect(t.cache.size).toBe(0);
+    await t.ask(A);
+    expect(t.cache.size).toBe(2);
+    expect(t.cache.loads).toBe(1);
+    t.clock.t += 99;
+    expect(t.cache.decide(B, undefined)).toBe(true);
+    t.clock.t += 1;
+    await t.ask(A);
+    expect(t.cache.loads).toBe(2);
+  });
 });
