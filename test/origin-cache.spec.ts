@@ -363,3 +363,36 @@ describe('originCacheProblems and originCacheSettings', () => {
     expect(ORIGIN_CACHE_DEFAULTS.ttl).toBe(60_000);
   });
 });
+
+describe('OriginDecisionCache: what it logs while the store fails', () => {
+  it('one line per 30 s burst with the count so far, then one when it answers again (plural)', async () => {
+    let down = true;
+    const t = setup(
+      (o) => {
+        if (down) throw o === A ? new Error('ECONNREFUSED') : 'plain string';
+        return true;
+      },
+      { errorTtl: 0 },
+    );
+    expect(t.cache.decide(A, undefined)).toBe(false);
+    t.clock.t += 29_999;
+    expect(t.cache.decide(B, undefined)).toBe(false);
+    t.clock.t += 1;
+    expect(t.cache.decide(B, undefined)).toBe(false);
+    down = false;
+    expect(t.cache.decide(A, undefined)).toBe(true);
+    expect(t.logs).toEqual([
+      ['warn', 'TestResolver failed for https://a.example: ECONNREFUSED; refusing origins it cannot confirm'],
+      ['warn', 'TestResolver failed for https://b.example: plain string; refusing origins it cannot confirm (3 failed lookups so far)'],
+      ['log', 'TestResolver answers again after 3 failed lookups'],
+    ]);
+  });
+
+  it('a synchronous non-boolean answer is "not allowed", cached for negativeTtl', () => {
+    const t = setup(() => 'yes' as unknown as boolean, { negativeTtl: 100 });
+    expect(t.cache.decide(A, undefined)).toBe(false);
+    expect(t.cache.decide(A, undefined)).toBe(false);
+    expect(t.calls).toEqual([A]);
+    expect(t.cache.size).toBe(1);
+  });
+});
