@@ -32,6 +32,8 @@ export const CONFIGS = {
   fnest: 'Fastify: app.enableCors({ origin: [...] }) (@fastify/cors)',
   fdefaults: 'Fastify: CorsModule.forRoot defaults only',
   fmerged: 'Fastify: @Cors on route + controller + module, 100 routes',
+  routes: "no CORS, configuration 4's 100 routes (reference: what the routes cost without CORS)",
+  froutes: "Fastify: no CORS, F4's 100 routes (reference)",
 } as const;
 export type ConfigId = keyof typeof CONFIGS;
 export const CONFIG_NUMBER: Record<ConfigId, string> = {
@@ -47,9 +49,19 @@ export const CONFIG_NUMBER: Record<ConfigId, string> = {
   fnest: 'F2',
   fdefaults: 'F3',
   fmerged: 'F4',
+  routes: '1r',
+  froutes: 'F1r',
 };
 /** The configurations on Fastify, and the configuration each one is on Express. */
-export const ON_FASTIFY: Partial<Record<ConfigId, ConfigId>> = { fbase: 'base', fnest: 'nest', fdefaults: 'defaults', fmerged: 'merged' };
+export const ON_FASTIFY: Partial<Record<ConfigId, ConfigId>> = {
+  fbase: 'base',
+  fnest: 'nest',
+  fdefaults: 'defaults',
+  fmerged: 'merged',
+  froutes: 'routes',
+};
+/** The configurations without CORS (no CORS headers expected on any response). */
+export const WITHOUT_CORS: ReadonlySet<ConfigId> = new Set<ConfigId>(['base', 'fbase', 'routes', 'froutes']);
 
 /** What the store was asked (configurations 6 and 7), read by the flood benchmark over IPC. */
 export const storeStats = { queries: 0, inFlight: 0, maxInFlight: 0 };
@@ -183,6 +195,8 @@ function appModule(config: ConfigId): Type {
     imports.push(CorsModule.forRoot({ origin: SMALL_LIST, maxAge: 60 }));
     controllers = [MergedItemsController, ...fillerControllers()];
   }
+  // The same controllers (their @Cors metadata unread: no CorsModule).
+  if (config === 'routes') controllers = [MergedItemsController, ...fillerControllers()];
   if (config === 'large') imports.push(CorsModule.forRoot({ origin: largeOriginList() }));
   if (config === 'resolver') {
     imports.push(...sampleDatabase(), CorsModule.forRoot({ origin: CountedTenantOrigins }));

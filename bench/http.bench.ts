@@ -4,7 +4,7 @@
  * alike. Two processes per configuration, alternated over the rounds; an A-vs-A pair shows the noise floor.
  */
 import { request } from 'node:http';
-import { ALLOWED_ORIGIN, CONFIG_NUMBER, CONFIGS, ConfigId, ON_FASTIFY, REFUSED_ORIGIN, ROUTE } from './bench-apps.js';
+import { ALLOWED_ORIGIN, CONFIG_NUMBER, CONFIGS, ConfigId, ON_FASTIFY, REFUSED_ORIGIN, ROUTE, WITHOUT_CORS } from './bench-apps.js';
 import { BenchLoader, BenchServer } from './bench-processes.js';
 import type { LoadResult } from './bench-loader.js';
 
@@ -72,7 +72,7 @@ const REPLICAS = 2;
 export function pairsFor(configs: readonly ConfigId[]): PairSpec[] {
   const pairs: PairSpec[] = [{ a: 'base', b: 'base', scenario: 'allowed' }];
   for (const c of configs) {
-    if (c === 'base' || c === 'fbase' || c === 'floor') continue;
+    if (WITHOUT_CORS.has(c) || c === 'floor') continue;
     // Each platform against itself without CORS: Fastify's configurations against F1.
     const reference: ConfigId = ON_FASTIFY[c] ? 'fbase' : 'base';
     for (const scenario of Object.keys(SCENARIOS) as ScenarioId[]) pairs.push({ a: reference, b: c, scenario });
@@ -83,6 +83,15 @@ export function pairsFor(configs: readonly ConfigId[]): PairSpec[] {
     if (configs.includes('fnest') && configs.includes(lib)) {
       for (const scenario of Object.keys(SCENARIOS) as ScenarioId[]) pairs.push({ a: 'fnest', b: lib, scenario });
     }
+  }
+  // Configuration 4 against the same 100 routes without CORS: what the library adds there, apart from the app's routes.
+  for (const [routes, lib] of [
+    ['routes', 'merged'],
+    ['froutes', 'fmerged'],
+  ] as const) {
+    if (!configs.includes(routes)) continue;
+    pairs.push({ a: ON_FASTIFY[routes] ? 'fbase' : 'base', b: routes, scenario: 'allowed' });
+    if (configs.includes(lib)) for (const scenario of ['allowed', 'refused'] as const) pairs.push({ a: routes, b: lib, scenario });
   }
   // The Express preflight against the hand-written floor.
   if (configs.includes('floor') && configs.includes('defaults')) pairs.push({ a: 'floor', b: 'defaults', scenario: 'preflight' });
@@ -111,7 +120,7 @@ async function check(server: BenchServer, scenario: ScenarioId): Promise<CheckRe
   const acao = (res.headers['access-control-allow-origin'] as string | undefined) ?? null;
   let expected: string;
   let ok: boolean;
-  if (server.config === 'base' || server.config === 'fbase' || (server.config === 'floor' && scenario !== 'preflight')) {
+  if (WITHOUT_CORS.has(server.config) || (server.config === 'floor' && scenario !== 'preflight')) {
     expected = scenario === 'preflight' ? '404, no CORS headers' : '200, no CORS headers'; // the floor: GET untouched
     ok = res.status === (scenario === 'preflight' ? 404 : 200) && acao === null;
   } else if (scenario === 'refused') {

@@ -4,7 +4,7 @@
  *
  * Environment: BENCH_ROUNDS (4; a multiple of 4 balances the processes), BENCH_SECONDS (1.75 per pair and round), BENCH_WARMUP (0.5),
  * BENCH_CONNECTIONS (10), BENCH_SETTLE_MS (300, pause before each pair), BENCH_ONLY (engine,hook,memory,http,gateway),
- * BENCH_CONFIGS (nest,defaults,merged,large,resolver,floor,fnest,fdefaults,fmerged),
+ * BENCH_CONFIGS (nest,defaults,merged,routes,large,resolver,floor,fnest,fdefaults,fmerged,froutes),
  * BENCH_OUT (a results folder; default bench/results).
  */
 import { execFileSync } from 'node:child_process';
@@ -23,7 +23,7 @@ import { CACHE_MAX, MemoryResult, runMemoryBench } from './memory.bench.js';
 const env = process.env;
 const num = (name: string, fallback: number) => (env[name] !== undefined && env[name] !== '' ? Number(env[name]) : fallback);
 const ONLY = new Set((env.BENCH_ONLY ?? 'engine,hook,memory,http,gateway').split(',').map((s) => s.trim()));
-const CONFIG_IDS = (env.BENCH_CONFIGS ?? 'nest,defaults,merged,large,resolver,floor,fnest,fdefaults,fmerged')
+const CONFIG_IDS = (env.BENCH_CONFIGS ?? 'nest,defaults,merged,routes,large,resolver,floor,fnest,fdefaults,fmerged,froutes')
   .split(',')
   .map((s) => s.trim()) as ConfigId[];
 for (const c of CONFIG_IDS) if (!(c in CONFIGS)) throw new Error(`BENCH_CONFIGS: unknown '${c}' (${Object.keys(CONFIGS).join(', ')})`);
