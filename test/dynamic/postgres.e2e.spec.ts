@@ -132,7 +132,10 @@ describeWithService('sample on PostgreSQL', 'DATABASE_URL', EXAMPLE, () => {
         const answers = await Promise.all(Array.from({ length: 20 }, () => tenantAllowed(app, unseen)));
         const refusedIn = performance.now() - started;
         expect(answers.every((allowed) => allowed === false)).toBe(true);
-        expect(refusedIn).toBeLessThan(1_000); // timeout 250 ms, one shared lookup
+        // The lookup times out after 250 ms and the 20 requests share it; without that timeout a paused or cut store
+        // hangs them (pg sets no query timeout) until the test's own. 3 s leaves room for a loaded 2-core machine
+        // (1.25 s was seen in CI while another job held a core) and stays under 20 lookups of 250 ms one after another.
+        expect(refusedIn).toBeLessThan(3_000);
         expect(await tenantPreflightAllowed(app, unseen)).toBe(false);
         // The process is up, routes without the database answer, a cached "yes" is still served.
         expect((await http(app).get('/public/status')).status).toBe(200);
