@@ -108,7 +108,7 @@ describe('OriginDecisionCache', () => {
     const took = Date.now() - started;
     expect(answers).toEqual([false, false, false]);
     expect(took).toBeGreaterThanOrEqual(45);
-    expect(took).toBeLessThan(500);
+    expect(took).toBeLessThan(2_000); // the 50 ms timeout answered, not the lookup (which never settles)
     expect(await t.ask(A)).toBe(false);
     expect(t.logs.filter(([level]) => level === 'warn')).toHaveLength(1);
     expect(t.logs[0][1]).toMatch(/TestResolver failed for https:\/\/a\.example: no answer within 50 ms/);

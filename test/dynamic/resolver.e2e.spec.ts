@@ -108,7 +108,7 @@ describe.each(ADAPTERS)('resolver origins through CorsModule (%s)', (adapter) =>
       const took = performance.now() - started;
       expect(results.slice(0, 10)).toEqual(Array(10).fill(false));
       expect(results[10]).toBe(403);
-      expect(took).toBeLessThan(1_000); // 100 ms timeout plus the requests themselves on a busy machine
+      expect(took).toBeLessThan(3_000); // a 100 ms timeout, not the hanging store (which never answers); room for a loaded machine
       expect(store.calls).toBe(1); // one shared lookup
     } finally {
       await app.close();
