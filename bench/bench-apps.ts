@@ -191,12 +191,9 @@ function appModule(config: ConfigId): Type {
   let controllers: Type[] = [ItemsController];
   const providers: Type[] = [];
   if (config === 'defaults') imports.push(CorsModule.forRoot({ origin: SMALL_LIST }));
-  if (config === 'merged') {
-    imports.push(CorsModule.forRoot({ origin: SMALL_LIST, maxAge: 60 }));
-    controllers = [MergedItemsController, ...fillerControllers()];
-  }
-  // The same controllers (their @Cors metadata unread: no CorsModule).
-  if (config === 'routes') controllers = [MergedItemsController, ...fillerControllers()];
+  // 'routes': the same controllers without CorsModule (their @Cors metadata unread).
+  if (config === 'merged' || config === 'routes') controllers = [MergedItemsController, ...fillerControllers()];
+  if (config === 'merged') imports.push(CorsModule.forRoot({ origin: SMALL_LIST, maxAge: 60 }));
   if (config === 'large') imports.push(CorsModule.forRoot({ origin: largeOriginList() }));
   if (config === 'resolver') {
     imports.push(...sampleDatabase(), CorsModule.forRoot({ origin: CountedTenantOrigins }));

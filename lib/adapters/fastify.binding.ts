@@ -249,8 +249,8 @@ class FastifyRoutes {
     // A plain path (no escapes, no "//", no ";") that a route without parameters has for this method: find-my-way
     // runs that route (an exact static match comes before any parametric or wildcard one), so the router is not
     // asked. Not with router constraints (findRoute() without them would not see such a route) nor for HEAD.
+    const path = pathname(url);
     if (!this.constrained.any && method !== 'HEAD') {
-      const path = pathname(url);
       if (path.charCodeAt(0) === 47 && !path.includes('%') && !path.includes('//') && !(this.semicolon && path.includes(';'))) {
         const hit = this.candidates(index).get(method)?.statics.get(this.normalize(path));
         if (hit !== undefined) return hit.url;
@@ -259,27 +259,27 @@ class FastifyRoutes {
     const found = this.instance.findRoute({ method, url });
     if (found === null) return null;
     if (found.searchParams === undefined) return 'refused';
-    const target = this.target(url);
+    const target = this.target(path);
     if (target === null) return undefined;
     const all = this.candidates(index);
     // HEAD: an explicit HEAD route, or the one Fastify adds for a GET (`exposeHeadRoutes`), which has the GET's path.
-    const head = method === 'HEAD' ? all.get('HEAD') : all.get(method);
-    const get = method === 'HEAD' ? all.get('GET') : undefined;
+    const own = all.get(method);
+    const fromGet = method === 'HEAD' ? all.get('GET') : undefined;
     const params = found.params ?? {};
     const keys = Object.keys(params);
     if (keys.length === 0) {
-      const hit = head?.statics.get(target) ?? get?.statics.get(target);
+      const hit = own?.statics.get(target) ?? fromGet?.statics.get(target);
       if (hit !== undefined) return hit.url;
     }
     let best: Candidate | undefined;
     for (let i = target.indexOf('/'); i !== -1; i = target.indexOf('/', i + 1)) {
       const prefix = target.slice(0, i + 1);
-      best = this.best(head?.byPrefix.get(prefix), keys, params, target, best);
-      best = this.best(get?.byPrefix.get(prefix), keys, params, target, best);
+      best = this.best(own?.byPrefix.get(prefix), keys, params, target, best);
+      best = this.best(fromGet?.byPrefix.get(prefix), keys, params, target, best);
     }
     // A spelling the index does not key (a parameter value that begins with "/" under `ignoreDuplicateSlashes`):
     // every route of the method, as find-my-way itself would consider them.
-    if (best === undefined) best = this.best(get?.all, keys, params, target, this.best(head?.all, keys, params, target, undefined));
+    if (best === undefined) best = this.best(fromGet?.all, keys, params, target, this.best(own?.all, keys, params, target, undefined));
     return best?.url;
   }
 
@@ -306,9 +306,9 @@ class FastifyRoutes {
     return best;
   }
 
-  /** The URL's path as find-my-way compares it, decoded; null when it does not decode. */
-  private target(url: string): string | null {
-    let path = pathname(url);
+  /** A request path (no query) as find-my-way compares it, decoded; null when it does not decode. */
+  private target(requestPath: string): string | null {
+    let path = requestPath;
     if (path.charCodeAt(0) !== 47) path = path.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '') || '/';
     if (this.semicolon) {
       const semi = path.indexOf(';');
