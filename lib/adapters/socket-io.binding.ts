@@ -4,7 +4,8 @@
  *
  * - `allowRequest` refuses a handshake (polling or a direct WebSocket upgrade) before any transport opens: 403 on
  *   polling, no 101 on an upgrade. It runs once per handshake, not per polling request with a session id. The
- *   user's own `allowRequest` runs after ours, only for admitted origins.
+ *   user's own `allowRequest` runs after ours, only for admitted origins, whenever and wherever it was set (the
+ *   hook is pinned: assigning `engine.opts.allowRequest` later chains behind the check instead of replacing it).
  * - a middleware first in `engine.middlewares` gives every long-polling response the CORS headers of the library's
  *   engine, exactly as on HTTP routes (Fetch §CORS protocol: one ACAO, `Vary: Origin`, credentials only for an
  *   allowed origin) and answers preflights per the policy (`extraHeaders` make the browser send one).
@@ -21,6 +22,7 @@ import { CompiledHandshakePolicy, decideHandshake, decideHandshakeAny, Handshake
 import { samePolicy } from '../core/cors-policy.js';
 import { RouteGroup } from '../core/cors-route-index.js';
 import type { CorsGatewayBinding, CorsGatewayBound, CorsGatewayEntry } from './cors-gateway.binding.js';
+import { pinHook } from './cors-gateway.pin.js';
 
 type Next = (err?: unknown) => void;
 type AllowRequest = (req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void) => void;
@@ -97,10 +99,9 @@ const REFUSED_PREFLIGHT: PreflightOutcome = { ok: false, status: PREFLIGHT_REFUS
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
 
-/** An engine's guard: the user's own allowRequest (as it was before ours) and the checks installed once ready. */
+/** An engine's guard: the origin decision and the CORS middleware, both null until installed. */
 interface Guard {
-  readonly user: AllowRequest | undefined;
-  allowRequest: AllowRequest | null;
+  decide: ((req: Req) => HandshakeMatch | Promise<HandshakeMatch>) | null;
   middleware: Middleware | null;
 }
 const GUARDS = new WeakMap<object, Guard>();
@@ -108,19 +109,42 @@ const GUARDS = new WeakMap<object, Guard>();
 /**
  * Puts the engine under the library's hooks the moment Nest assigns its server. Until `ready`, a handshake (and a
  * polling request or preflight) waits; then the installed check decides it. Refused if `ready` rejects.
+ * `allowRequest` is pinned (see cors-gateway.pin.ts): an app's own function, from `@WebSocketGateway({
+ * allowRequest })`, a custom adapter, or assigned to `engine.opts.allowRequest` in `afterInit` or later, runs after
+ * the origin check and only for admitted origins; it never replaces the check.
  */
 function guard(engine: Engine, ready: Promise<void>): Guard {
   let state = GUARDS.get(engine);
   if (state) return state;
-  const guarded: Guard = (state = { user: engine.opts.allowRequest, allowRequest: null, middleware: null });
+  const guarded: Guard = (state = { decide: null, middleware: null });
   GUARDS.set(engine, state);
-  engine.opts.allowRequest = function nestjsRouteCors(this: unknown, req, callback) {
-    if (guarded.allowRequest !== null) return guarded.allowRequest.call(this, req, callback);
-    ready.then(
-      () => (guarded.allowRequest !== null ? guarded.allowRequest.call(this, req, callback) : callback('Origin not allowed', false)),
-      () => callback('Origin not allowed', false),
-    );
-  };
+  pinHook<AllowRequest>(
+    engine,
+    'opts',
+    'allowRequest',
+    (inner) =>
+      function nestjsRouteCors(this: unknown, req, callback) {
+        const refuse = () => callback('Origin not allowed', false);
+        const check = (): void => {
+          if (guarded.decide === null) return refuse();
+          let match: HandshakeMatch | Promise<HandshakeMatch>;
+          try {
+            match = guarded.decide(req as Req);
+          } catch {
+            return refuse();
+          }
+          const settle = (m: HandshakeMatch): void => {
+            if (!m.verdict.allowed) return refuse();
+            if (typeof inner === 'function') return inner.call(this, req, callback);
+            callback(null, true);
+          };
+          if ('then' in match) match.then(settle, refuse);
+          else settle(match);
+        };
+        if (guarded.decide !== null) return check();
+        ready.then(check, refuse);
+      },
+  );
   const middleware: Middleware = (req, res, next) => {
     if (guarded.middleware !== null) return guarded.middleware(req, res, next);
     // Refused (ready rejected): allowRequest refuses the handshake; no CORS headers.
@@ -205,23 +229,8 @@ function install(root: IoServer, entries: readonly CorsGatewayEntry[]): void {
   };
   state.middleware = middleware;
 
-  // The handshake: ours first, then the user's own allowRequest (from @WebSocketGateway or a custom adapter).
-  const userAllowRequest = state.user;
-  state.allowRequest = function nestjsRouteCors(this: unknown, req, callback) {
-    const settle = (match: HandshakeMatch) => {
-      if (!match.verdict.allowed) return callback('Origin not allowed', false);
-      if (typeof userAllowRequest === 'function') return userAllowRequest.call(this, req, callback);
-      callback(null, true);
-    };
-    let match: HandshakeMatch | Promise<HandshakeMatch>;
-    try {
-      match = decide(req as Req);
-    } catch {
-      return callback('Origin not allowed', false);
-    }
-    if ('then' in match) match.then(settle, () => callback('Origin not allowed', false));
-    else settle(match);
-  };
+  // The handshake: ours first, then the app's own allowRequest (see guard).
+  state.decide = decide;
 
   // Several gateways on one engine: each namespace's own policy when a socket joins it (gateways sharing a
   // namespace have the same policy, or startup failed: one check per namespace).

@@ -3,13 +3,15 @@
  * two-argument `(info, callback)` form, the only one ws waits for (a one-argument function is taken as synchronous,
  * so an `async (info) => …` returns a promise that ws reads as "accept"). A refused origin gets 403 and never 101.
  * The user's own `verifyClient` runs after ours, only for admitted origins, in whichever form it was written; a
- * promise it returns is awaited.
+ * promise it returns is awaited. The hook is pinned: assigning `server.options.verifyClient` later (in `afterInit`,
+ * say) chains behind the check instead of replacing it.
  */
 import type { IncomingMessage } from 'node:http';
 import type { CorsProblem } from '../core/cors-compiler.js';
 import { samePolicy } from '../core/cors-policy.js';
 import { decideHandshakeAny, HandshakeMatch } from '../core/cors-handshake.js';
 import type { CorsGatewayBinding, CorsGatewayEntry, CorsGatewayLog } from './cors-gateway.binding.js';
+import { pinHook } from './cors-gateway.pin.js';
 
 interface VerifyInfo {
   origin?: string;
@@ -31,27 +33,71 @@ function isWsServer(value: object): value is WsServer {
   return typeof v.handleUpgrade === 'function' && typeof v.shouldHandle === 'function' && typeof v.options === 'object';
 }
 
-/** A unit's guard: the user's own verifyClient (as it was before ours) and the check installed once ready. */
+/** A unit's guard: the origin decision (null until installed) and the app's current verifyClient. */
 interface Guard {
-  readonly user: VerifyClient | null;
-  check: ((info: VerifyInfo, callback: VerifyCallback) => void) | null;
+  decide: ((info: VerifyInfo) => HandshakeMatch | Promise<HandshakeMatch>) | null;
+  user: () => VerifyClient | undefined;
 }
 const GUARDS = new WeakMap<object, Guard>();
 
+function refuse(callback: VerifyCallback): void {
+  callback(false, 403, 'Origin not allowed');
+}
+
+/** The app's own verifyClient, after an admitted origin, in whichever form it was written; a promise is awaited. */
+function runUser(self: unknown, user: VerifyClient | undefined, info: VerifyInfo, callback: VerifyCallback): void {
+  if (typeof user !== 'function') return callback(true);
+  if (user.length >= 2) return (user as (i: VerifyInfo, cb: VerifyCallback) => void).call(self, info, callback);
+  let answer: unknown;
+  try {
+    answer = (user as (i: VerifyInfo) => unknown).call(self, info);
+  } catch {
+    return callback(false, 401);
+  }
+  // ws's own sync refusal is 401 Unauthorized: kept.
+  if (answer && typeof (answer as Promise<unknown>).then === 'function') {
+    (answer as Promise<unknown>).then(
+      (ok) => (ok ? callback(true) : callback(false, 401)),
+      () => callback(false, 401),
+    );
+  } else if (answer) callback(true);
+  else callback(false, 401);
+}
+
+/**
+ * `verifyClient` is pinned (see cors-gateway.pin.ts): an app's own function, from `@WebSocketGateway({
+ * verifyClient })` or assigned to `server.options.verifyClient` in `afterInit` or later, runs after the origin
+ * check and only for admitted origins; it never replaces the check. Until the policies are compiled, a handshake
+ * waits for them.
+ */
 function guard(server: WsServer, ready: Promise<void>): Guard {
   let state = GUARDS.get(server);
   if (state) return state;
-  const guarded: Guard = (state = { user: server.options.verifyClient ?? null, check: null });
+  const guarded: Guard = (state = { decide: null, user: () => undefined });
   GUARDS.set(server, state);
-  const refuse = (callback: VerifyCallback) => callback(false, 403, 'Origin not allowed');
-  // Two parameters: ws waits for the callback. Until the policies are compiled, a handshake waits for them.
-  server.options.verifyClient = function nestjsRouteCors(info: VerifyInfo, callback: VerifyCallback): void {
-    if (guarded.check !== null) return guarded.check(info, callback);
-    ready.then(
-      () => (guarded.check !== null ? guarded.check(info, callback) : refuse(callback)),
-      () => refuse(callback),
-    );
-  };
+  guarded.user = pinHook<VerifyClient>(
+    server,
+    'options',
+    'verifyClient',
+    (inner) =>
+      // Two parameters: ws waits for the callback.
+      function nestjsRouteCors(this: unknown, info: VerifyInfo, callback: VerifyCallback): void {
+        const check = (): void => {
+          if (guarded.decide === null) return refuse(callback);
+          let match: HandshakeMatch | Promise<HandshakeMatch>;
+          try {
+            match = guarded.decide(info);
+          } catch {
+            return refuse(callback);
+          }
+          const settle = (m: HandshakeMatch) => (m.verdict.allowed ? runUser(this, inner, info, callback) : refuse(callback));
+          if ('then' in match) match.then(settle, () => refuse(callback));
+          else settle(match);
+        };
+        if (guarded.decide !== null) return check();
+        ready.then(check, () => refuse(callback));
+      },
+  );
   return state;
 }
 
@@ -103,43 +149,15 @@ export const wsBinding: CorsGatewayBinding = {
   install(unit, entries: readonly CorsGatewayEntry[], log: CorsGatewayLog) {
     const state = guard(unit as WsServer, Promise.resolve());
     const gateways = entries.map((e) => e.handshake);
-    const user = state.user;
-    if (user !== null && user.length < 2 && isAsyncFunction(user)) {
+    const user = state.user();
+    if (user !== undefined && user.length < 2 && isAsyncFunction(user)) {
       log(
         'warn',
         `${entries.map((e) => e.label).join(', ')}: verifyClient is an async function with one parameter: ws alone would take its promise as "accept" ` +
           'whatever it resolves to; the library awaits it, but write it as (info, callback) to be safe without the library',
       );
     }
-    state.check = (info: VerifyInfo, callback: VerifyCallback): void => {
-      const runUser = (): void => {
-        if (user === null) return callback(true);
-        if (user.length >= 2) return (user as (i: VerifyInfo, cb: VerifyCallback) => void)(info, callback);
-        let answer: unknown;
-        try {
-          answer = (user as (i: VerifyInfo) => unknown)(info);
-        } catch {
-          return callback(false, 401);
-        }
-        // ws's own sync refusal is 401 Unauthorized: kept.
-        if (answer && typeof (answer as Promise<unknown>).then === 'function') {
-          (answer as Promise<unknown>).then(
-            (ok) => (ok ? callback(true) : callback(false, 401)),
-            () => callback(false, 401),
-          );
-        } else if (answer) callback(true);
-        else callback(false, 401);
-      };
-      const settle = (match: HandshakeMatch) => (match.verdict.allowed ? runUser() : callback(false, 403, 'Origin not allowed'));
-      let match: HandshakeMatch | Promise<HandshakeMatch>;
-      try {
-        // info.origin is the Origin header (Sec-WebSocket-Origin for protocol version 8).
-        match = decideHandshakeAny(gateways, info.origin, info.req.headers.host, info.req);
-      } catch {
-        return callback(false, 403, 'Origin not allowed');
-      }
-      if ('then' in match) match.then(settle, () => callback(false, 403, 'Origin not allowed'));
-      else settle(match);
-    };
+    // info.origin is the Origin header (Sec-WebSocket-Origin for protocol version 8).
+    state.decide = (info) => decideHandshakeAny(gateways, info.origin, info.req.headers.host, info.req);
   },
 };

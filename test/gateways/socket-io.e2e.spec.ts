@@ -2,7 +2,7 @@
 import { Controller, Get, INestApplication, Injectable, ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ADAPTERS, AdapterName, httpAdapterFor } from '../helpers.js';
-import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { MessageBody, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
 import { Cors, CorsConfigError, CorsModule, CorsOriginResolver, CorsPolicyService } from '../../lib/index.js';
 import { ask, baseUrl, ioConnect, pollingHandshake, raw, upgrade } from './gateway.harness.js';
@@ -378,6 +378,96 @@ function suite(adapter: AdapterName): void {
       expect((await upgrade(`${baseUrl(app)}/socket.io/?EIO=4&transport=websocket`, GOOD, { 'X-Ticket': 'yes' })).status).toBe(101);
       expect((await upgrade(`${baseUrl(app)}/socket.io/?EIO=4&transport=websocket`, GOOD)).status).not.toBe(101);
       expect(userCalls).toEqual([GOOD, GOOD, GOOD, GOOD]);
+    });
+  });
+
+  // allowRequest set by the app on the engine itself: in afterInit (after the library guarded the server, before
+  // it installed the check) and after startup. The origin check has to stay in front of it either way.
+  const lateCalls: string[] = [];
+  const ticketCheck =
+    (tag: string) =>
+    (req: IncomingMessage, callback: (err: string | null, ok: boolean) => void): void => {
+      lateCalls.push(`${tag} ${String(req.headers.origin)}`);
+      const ok = req.headers['x-ticket'] === 'yes';
+      setTimeout(() => callback(ok ? null : 'no ticket', ok), 5);
+    };
+  type EngineOpts = { allowRequest?: (req: IncomingMessage, cb: (err: string | null, ok: boolean) => void) => void };
+
+  @WebSocketGateway()
+  @Cors({ origin: GOOD, allowedHeaders: ['X-Ticket'] })
+  class AfterInitGateway {
+    @WebSocketServer() server!: { engine: { opts: EngineOpts } };
+    afterInit(server: { engine: { opts: EngineOpts } }) {
+      server.engine.opts.allowRequest = ticketCheck('afterInit');
+    }
+    @SubscribeMessage('echo') echo(@MessageBody() data: unknown) {
+      return data;
+    }
+  }
+
+  describe('an allowRequest the app sets on the engine itself', () => {
+    let app: INestApplication;
+    beforeAll(async () => {
+      app = await listen({ imports: [CorsModule.forRoot()], providers: [AfterInitGateway] });
+    });
+    afterAll(() => app.close());
+    const socketUrl = () => `${baseUrl(app)}/socket.io/?EIO=4&transport=websocket`;
+
+    it("in afterInit: an unlisted origin is still refused, and the app's function still runs after ours", async () => {
+      lateCalls.length = 0;
+      expect((await pollingHandshake(app, EVIL, '/socket.io/', { 'X-Ticket': 'yes' })).status).toBe(403);
+      expect((await upgrade(socketUrl(), EVIL, { 'X-Ticket': 'yes' })).status).not.toBe(101);
+      expect(await ioConnect(app, { origin: EVIL, transports: ['websocket'], headers: { 'X-Ticket': 'yes' } })).toMatchObject({
+        connected: false,
+      });
+      expect((await pollingHandshake(app, GOOD, '/socket.io/', { 'X-Ticket': 'yes' })).status).toBe(200);
+      expect((await pollingHandshake(app, GOOD, '/socket.io/', { 'X-Ticket': 'no' })).status).toBe(403);
+      expect((await upgrade(socketUrl(), GOOD, { 'X-Ticket': 'yes' })).status).toBe(101);
+      expect(lateCalls).toEqual([`afterInit ${GOOD}`, `afterInit ${GOOD}`, `afterInit ${GOOD}`]);
+    });
+
+    it('after startup, replacing or wrapping it: still behind the origin check', async () => {
+      const opts = app.get(AfterInitGateway).server.engine.opts;
+      const previous = opts.allowRequest;
+      try {
+        opts.allowRequest = ticketCheck('later');
+        lateCalls.length = 0;
+        expect((await pollingHandshake(app, EVIL, '/socket.io/', { 'X-Ticket': 'yes' })).status).toBe(403);
+        expect((await upgrade(socketUrl(), EVIL, { 'X-Ticket': 'yes' })).status).not.toBe(101);
+        expect((await pollingHandshake(app, GOOD, '/socket.io/', { 'X-Ticket': 'yes' })).status).toBe(200);
+        expect((await pollingHandshake(app, GOOD, '/socket.io/', { 'X-Ticket': 'no' })).status).toBe(403);
+        expect(lateCalls).toEqual([`later ${GOOD}`, `later ${GOOD}`]);
+
+        // The usual way to add a check: keep what was there and call it. It must neither loop nor skip ours.
+        const wrapped = opts.allowRequest!;
+        opts.allowRequest = (req, callback) => {
+          lateCalls.push(`wrapper ${String(req.headers.origin)}`);
+          wrapped(req, callback);
+        };
+        lateCalls.length = 0;
+        expect((await pollingHandshake(app, EVIL, '/socket.io/', { 'X-Ticket': 'yes' })).status).toBe(403);
+        expect((await pollingHandshake(app, GOOD, '/socket.io/', { 'X-Ticket': 'yes' })).status).toBe(200);
+        expect(lateCalls).toEqual([`wrapper ${GOOD}`, `later ${GOOD}`]);
+
+        // Removing it removes the app's check, never the library's.
+        opts.allowRequest = undefined;
+        expect((await pollingHandshake(app, EVIL)).status).toBe(403);
+        expect((await pollingHandshake(app, GOOD)).status).toBe(200);
+        expect(Object.keys(opts)).toContain('allowRequest');
+        expect(() => delete opts.allowRequest).toThrow(TypeError);
+        expect((await pollingHandshake(app, EVIL)).status).toBe(403);
+
+        // A new options object altogether: the accessor moves onto it.
+        const engine = app.get(AfterInitGateway).server.engine;
+        engine.opts = { ...opts, allowRequest: ticketCheck('replaced') };
+        lateCalls.length = 0;
+        expect((await pollingHandshake(app, EVIL, '/socket.io/', { 'X-Ticket': 'yes' })).status).toBe(403);
+        expect((await pollingHandshake(app, GOOD, '/socket.io/', { 'X-Ticket': 'yes' })).status).toBe(200);
+        expect(lateCalls).toEqual([`replaced ${GOOD}`]);
+        engine.opts = opts;
+      } finally {
+        opts.allowRequest = previous;
+      }
     });
   });
 

@@ -3,7 +3,7 @@ import { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ADAPTERS, AdapterName, httpAdapterFor } from '../helpers.js';
 import { WsAdapter } from '@nestjs/platform-ws';
-import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { MessageBody, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import { Cors, CorsConfigError, CorsModule, CorsOriginResolver, CorsPolicyService } from '../../lib/index.js';
 import { baseUrl, upgrade, wsAsk, wsConnect } from './gateway.harness.js';
 import { Injectable } from '@nestjs/common';
@@ -144,6 +144,100 @@ function suite(adapter: AdapterName): void {
       const evil = await service.evaluate({ origin: EVIL, method: 'GET', path: '/chat' });
       expect(evil.allowed).toBe(false);
       expect(evil.reason).toMatch(/403, no 101/);
+    });
+  });
+
+  // verifyClient set by the app on the ws server itself: in afterInit (after the library guarded the server, before
+  // it installed the check) and after startup. The origin check has to stay in front of it either way.
+  type VerifyInfo = { origin: string; req: { headers: Record<string, string | undefined> } };
+  type Verify = ((info: VerifyInfo, cb: (ok: boolean, code?: number) => void) => void) | ((info: VerifyInfo) => unknown);
+  type WsOptions = { verifyClient?: Verify | null };
+  const lateCalls: string[] = [];
+  const ticketCheck =
+    (tag: string) =>
+    (info: VerifyInfo, cb: (ok: boolean, code?: number) => void): void => {
+      lateCalls.push(`${tag} ${info.origin}`);
+      setTimeout(() => (info.req.headers['x-ticket'] === 'yes' ? cb(true) : cb(false, 401)), 5);
+    };
+
+  @WebSocketGateway({ path: '/late' })
+  @Cors({ origin: GOOD })
+  class AfterInitGateway {
+    @WebSocketServer() server!: { options: WsOptions };
+    afterInit(server: { options: WsOptions }) {
+      server.options.verifyClient = ticketCheck('afterInit');
+    }
+    @SubscribeMessage('echo') echo(@MessageBody() data: unknown) {
+      return { event: 'echo', data };
+    }
+  }
+
+  describe('a verifyClient the app sets on the ws server itself', () => {
+    let app: INestApplication;
+    beforeAll(async () => {
+      app = await listen({ imports: [CorsModule.forRoot()], providers: [AfterInitGateway] });
+    });
+    afterAll(() => app.close());
+
+    it("in afterInit: an unlisted origin still gets 403, and the app's function still runs after ours", async () => {
+      lateCalls.length = 0;
+      expect((await upgrade(`${baseUrl(app)}/late`, EVIL, { 'X-Ticket': 'yes' })).status).toBe(403);
+      expect((await upgrade(`${baseUrl(app)}/late`, GOOD, { 'X-Ticket': 'yes' })).status).toBe(101);
+      expect((await upgrade(`${baseUrl(app)}/late`, GOOD, { 'X-Ticket': 'no' })).status).toBe(401);
+      expect(lateCalls).toEqual([`afterInit ${GOOD}`, `afterInit ${GOOD}`]);
+    });
+
+    it('after startup, replacing or wrapping it (either form): still behind the origin check', async () => {
+      const options = app.get(AfterInitGateway).server.options;
+      const previous = options.verifyClient;
+      try {
+        options.verifyClient = ticketCheck('later');
+        lateCalls.length = 0;
+        expect((await upgrade(`${baseUrl(app)}/late`, EVIL, { 'X-Ticket': 'yes' })).status).toBe(403);
+        expect((await upgrade(`${baseUrl(app)}/late`, GOOD, { 'X-Ticket': 'yes' })).status).toBe(101);
+        expect((await upgrade(`${baseUrl(app)}/late`, GOOD, { 'X-Ticket': 'no' })).status).toBe(401);
+        expect(lateCalls).toEqual([`later ${GOOD}`, `later ${GOOD}`]);
+
+        // One argument, synchronous: ws's other form.
+        options.verifyClient = (info: VerifyInfo) => {
+          lateCalls.push(`sync ${info.origin}`);
+          return info.req.headers['x-ticket'] === 'yes';
+        };
+        lateCalls.length = 0;
+        expect((await upgrade(`${baseUrl(app)}/late`, EVIL, { 'X-Ticket': 'yes' })).status).toBe(403);
+        expect((await upgrade(`${baseUrl(app)}/late`, GOOD, { 'X-Ticket': 'yes' })).status).toBe(101);
+        expect((await upgrade(`${baseUrl(app)}/late`, GOOD, { 'X-Ticket': 'no' })).status).toBe(401);
+        expect(lateCalls).toEqual([`sync ${GOOD}`, `sync ${GOOD}`]);
+
+        // The usual way to add a check: keep what was there and call it. It must neither loop nor skip ours.
+        const wrapped = options.verifyClient as (info: VerifyInfo, cb: (ok: boolean, code?: number) => void) => void;
+        options.verifyClient = (info: VerifyInfo, cb: (ok: boolean, code?: number) => void) => {
+          lateCalls.push(`wrapper ${info.origin}`);
+          wrapped(info, cb);
+        };
+        lateCalls.length = 0;
+        expect((await upgrade(`${baseUrl(app)}/late`, EVIL, { 'X-Ticket': 'yes' })).status).toBe(403);
+        expect((await upgrade(`${baseUrl(app)}/late`, GOOD, { 'X-Ticket': 'yes' })).status).toBe(101);
+        expect(lateCalls).toEqual([`wrapper ${GOOD}`, `sync ${GOOD}`]);
+
+        // Removing it removes the app's check, never the library's.
+        options.verifyClient = null;
+        expect((await upgrade(`${baseUrl(app)}/late`, EVIL)).status).toBe(403);
+        expect((await upgrade(`${baseUrl(app)}/late`, GOOD)).status).toBe(101);
+        expect(() => delete options.verifyClient).toThrow(TypeError);
+        expect((await upgrade(`${baseUrl(app)}/late`, EVIL)).status).toBe(403);
+
+        // A new options object altogether: the accessor moves onto it.
+        const server = app.get(AfterInitGateway).server;
+        server.options = { ...options, verifyClient: ticketCheck('replaced') };
+        lateCalls.length = 0;
+        expect((await upgrade(`${baseUrl(app)}/late`, EVIL, { 'X-Ticket': 'yes' })).status).toBe(403);
+        expect((await upgrade(`${baseUrl(app)}/late`, GOOD, { 'X-Ticket': 'yes' })).status).toBe(101);
+        expect(lateCalls).toEqual([`replaced ${GOOD}`]);
+        server.options = options;
+      } finally {
+        options.verifyClient = previous;
+      }
     });
   });
 
