@@ -5,7 +5,7 @@ import { socketIoBinding } from './adapters/socket-io.binding.js';
 import { wsBinding } from './adapters/ws.binding.js';
 import { CorsConfigError } from './cors-config.error.js';
 import { addServerHook, gatewayMetadataOf, GatewayMetadata, onServerAssigned, serverOf } from './cors-nest.internals.js';
-import { compileGateway, CorsGatewayRoute, describeGateway } from './cors-gateway.table.js';
+import { compileGateway, CorsGatewayRoute, describeGateway, handlerPolicyProblems } from './cors-gateway.table.js';
 import { moduleOptionsProblems } from './cors-module-options.validator.js';
 import { CorsPolicyService } from './cors-policy.service.js';
 import { CORS_POLICY_METADATA } from './cors.constants.js';
@@ -100,7 +100,7 @@ export class CorsGatewayInstaller implements OnModuleInit, OnModuleDestroy {
       const name = metatype.name || 'anonymous gateway';
       const classPolicy = Reflect.getMetadata(CORS_POLICY_METADATA, metatype) as CorsPolicy | false | undefined;
       const { gateway, problems: found } = compileGateway(name, classPolicy, defaults, settings, ctx);
-      problems.push(...found);
+      problems.push(...found, ...handlerPolicyProblems(name, metatype));
       if (!gateway) continue;
       const server = serverOf(instance());
       // Not connected (an application context without HTTP, `createApplicationContext`): no handshake to check.

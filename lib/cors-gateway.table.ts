@@ -8,6 +8,7 @@ import { CompileContext, compilePolicy, CorsProblem, describe } from './core/cor
 import { actualHeaders } from './core/cors-engine.js';
 import { CompiledHandshakePolicy, decideHandshake, decideHandshakeAny, HandshakeMode } from './core/cors-handshake.js';
 import { CorsPolicy, mergePolicies } from './core/cors-policy.js';
+import { CORS_POLICY_METADATA } from './cors.constants.js';
 
 /** Module-wide settings of the WebSocket gateway check (`CorsModule.forRoot({ gateways })`). */
 export interface CorsGatewayOptions {
@@ -45,6 +46,44 @@ export function compileGateway(
     gateway: { gateway: name, handshake: { mode, policy: mode === 'policy' ? policy : null, requireOrigin }, source: merged },
     problems: [],
   };
+}
+
+/** `@Cors(false)`, `@Cors({ origin: 'https://app.example.com', credentials: true })`: a policy as written. */
+function decoratorText(policy: unknown): string {
+  if (policy === false) return '@Cors(false)';
+  if (!policy || typeof policy !== 'object') return `@Cors(${describe(policy)})`;
+  const fields = Object.entries(policy).map(([field, value]) => `${field}: ${describe(value)}`);
+  return fields.length === 0 ? '@Cors()' : `@Cors({ ${fields.join(', ')} })`;
+}
+
+/**
+ * `@Cors` on a gateway's methods (a `@SubscribeMessage` handler, `handleConnection`): never applied, since the origin
+ * is checked once, at the handshake, for the whole gateway (a message carries no `Origin`). Reported instead of
+ * ignored, so a policy someone meant to tighten one handler with does not silently leave it open.
+ */
+export function handlerPolicyProblems(name: string, metatype: Function): CorsProblem[] {
+  const problems: CorsProblem[] = [];
+  const seen = new Set<string>();
+  for (let proto = metatype.prototype as object | null; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const key of Object.getOwnPropertyNames(proto)) {
+      if (key === 'constructor' || seen.has(key)) continue;
+      seen.add(key); // an override hides the method it overrides, as at runtime
+      // The descriptor, not proto[key]: no getter (the library's own server property is one) is called.
+      const method = Object.getOwnPropertyDescriptor(proto, key)?.value as unknown;
+      if (typeof method !== 'function') continue;
+      const policy = Reflect.getMetadata(CORS_POLICY_METADATA, method) as unknown;
+      if (policy === undefined) continue;
+      problems.push({
+        route: `${name}.${key}`,
+        field: '@Cors',
+        value: decoratorText(policy),
+        reason:
+          `@Cors on a gateway's method is not applied: the origin is checked once per connection, at the handshake, for every handler of the gateway (a message carries no Origin). ` +
+          `Put the policy on the gateway class (@Cors next to @WebSocketGateway on ${name}), or move the handler to a gateway of its own with its own @Cors`,
+      });
+    }
+  }
+  return problems;
 }
 
 /** A bound gateway, as `routes()` lists it and `evaluate()` explains it. */

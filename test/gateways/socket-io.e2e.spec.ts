@@ -527,7 +527,50 @@ function suite(adapter: AdapterName): void {
   @Cors({ origin: GOOD })
   class DoubleGateway {}
 
+  // @Cors on handlers is never applied (one check per connection, at the handshake): each is a startup problem,
+  // listed in one error with the gateway's other problems.
+  @WebSocketGateway()
+  @Cors({ origin: 'https://app.example.com/admin' })
+  class HandlerPolicyGateway {
+    @SubscribeMessage('tighter')
+    @Cors({ origin: GOOD, credentials: true })
+    tighter() {
+      return 'tighter';
+    }
+    @Cors(false) @SubscribeMessage('open') open() {
+      return 'open';
+    }
+    @SubscribeMessage('plain') plain() {
+      return 'plain';
+    }
+  }
+
   describe('startup', () => {
+    it('@Cors on a gateway handler stops bootstrap: one CorsConfigError naming gateway and method', async () => {
+      const moduleRef = await Test.createTestingModule({ imports: [CorsModule.forRoot()], providers: [HandlerPolicyGateway] }).compile();
+      const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
+      const error = await app.init().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      await app.close().catch(() => undefined);
+      expect(error).toBeInstanceOf(CorsConfigError);
+      const errors = (error as CorsConfigError).errors;
+      expect(errors).toEqual([
+        expect.objectContaining({ route: 'HandlerPolicyGateway', field: 'origin', value: "'https://app.example.com/admin'" }),
+        {
+          route: 'HandlerPolicyGateway.tighter',
+          field: '@Cors',
+          value: `@Cors({ origin: '${GOOD}', credentials: true })`,
+          reason: expect.stringContaining('Put the policy on the gateway class (@Cors next to @WebSocketGateway on HandlerPolicyGateway)'),
+        },
+        expect.objectContaining({ route: 'HandlerPolicyGateway.open', field: '@Cors', value: '@Cors(false)' }),
+      ]);
+      expect((error as CorsConfigError).message).toMatch(
+        /HandlerPolicyGateway\.tighter: @Cors = .*: @Cors on a gateway's method is not applied: the origin is checked once per connection, at the handshake/,
+      );
+    });
+
     it('@Cors(false) switches the check off on purpose, and routes() says so', async () => {
       const app = await listen({ imports: [CorsModule.forRoot({ origin: GOOD })], providers: [OpenGateway] });
       try {

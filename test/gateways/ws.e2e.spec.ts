@@ -248,7 +248,35 @@ function suite(adapter: AdapterName): void {
   @Cors({ origin: GOOD })
   class CorsOptionGateway {}
 
+  @WebSocketGateway({ path: '/handler-policy' })
+  @Cors({ origin: GOOD })
+  class HandlerPolicyGateway {
+    @Cors({ origin: OTHER }) @SubscribeMessage('other') other() {
+      return { event: 'other', data: null };
+    }
+  }
+
   describe('ws gateways: defaults and startup', () => {
+    it('@Cors on a gateway handler stops bootstrap with a CorsConfigError naming gateway and method', async () => {
+      const moduleRef = await Test.createTestingModule({ imports: [CorsModule.forRoot()], providers: [HandlerPolicyGateway] }).compile();
+      const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
+      app.useWebSocketAdapter(new WsAdapter(app));
+      const error = await app.init().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      await app.close().catch(() => undefined);
+      expect(error).toBeInstanceOf(CorsConfigError);
+      expect((error as CorsConfigError).errors).toEqual([
+        expect.objectContaining({
+          route: 'HandlerPolicyGateway.other',
+          field: '@Cors',
+          value: `@Cors({ origin: '${OTHER}' })`,
+          reason: expect.stringContaining('on the gateway class'),
+        }),
+      ]);
+    });
+
     it('without @Cors and without origins: same origin only', async () => {
       const app = await listen({ imports: [CorsModule.forRoot()], providers: [PlainGateway] });
       try {
