@@ -7,7 +7,8 @@
  * version that moved one of them gets a CorsNestVersionError naming the supported versions, instead of a bare
  * "Cannot find module" while its imports are still being evaluated. Nest 11 is CommonJS (no `exports` map, deep
  * paths resolve as files); Nest 12 is ESM with an `exports` map that maps `./*.js` to its files. The same
- * specifiers work in both, from the ESM and from the CommonJS build of this package.
+ * specifiers work in both, from the ESM and from the CommonJS build of this package. Before any of them, the
+ * installed `@nestjs/core` version is checked: another major stops bootstrap with a CorsNestVersionError naming it.
  */
 import type { Type } from '@nestjs/common';
 import type { ModuleRef } from '@nestjs/core';
@@ -17,17 +18,65 @@ import type { RoutePathFactory } from '@nestjs/core/router/route-path-factory.js
 
 /** The majors of `@nestjs/common` and `@nestjs/core` this package runs on (and its peer dependency ranges say). */
 export const SUPPORTED_NEST_VERSIONS = '11 and 12';
+const SUPPORTED_NEST_MAJORS: readonly number[] = [11, 12];
 
-/** Thrown at bootstrap when the app's Nest lacks something the library reads. */
+/**
+ * Thrown at bootstrap when the app's Nest is another major, or lacks something the library reads. `problem` says
+ * which, as a clause ("this app has @nestjs/core 10.4.15").
+ */
 export class CorsNestVersionError extends Error {
-  constructor(what: string, cause?: unknown) {
+  constructor(problem: string, cause?: unknown) {
     super(
-      `nestjs-route-cors supports NestJS ${SUPPORTED_NEST_VERSIONS} (@nestjs/common and @nestjs/core); ` +
-        `this app's Nest does not provide ${what}. Use @nestjs/core 11.x or 12.x, or a version of nestjs-route-cors that supports yours` +
+      `nestjs-route-cors supports NestJS ${SUPPORTED_NEST_VERSIONS} (@nestjs/common and @nestjs/core); ${problem}. ` +
+        `Use @nestjs/core 11.x or 12.x, or a version of nestjs-route-cors that supports yours` +
         (cause instanceof Error ? ` (${cause.message})` : ''),
     );
     this.name = 'CorsNestVersionError';
   }
+}
+
+function notProvided(what: string, cause?: unknown): CorsNestVersionError {
+  return new CorsNestVersionError(`this app's Nest does not provide ${what}`, cause);
+}
+
+/**
+ * Whether this package runs on `@nestjs/core` `version`: null when it does, else the problem for the
+ * CorsNestVersionError. The major decides; a prerelease counts as its major (`12.0.0-beta.1` is Nest 12).
+ */
+export function nestVersionProblem(version: string): string | null {
+  const major = /^(\d+)\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/.exec(version)?.[1];
+  if (major === undefined) return `this app's @nestjs/core has the version '${version}', which names no major`;
+  return SUPPORTED_NEST_MAJORS.includes(Number(major)) ? null : `this app has @nestjs/core ${version}`;
+}
+
+// A variable, so TypeScript neither resolves nor types the JSON.
+const NEST_CORE_PACKAGE_JSON = '@nestjs/core/package.json';
+
+/**
+ * The `version` of the `@nestjs/core` this package resolves, from its package.json; null when it cannot be read.
+ * The one `import()` works in both builds: the ESM build imports the JSON (with `type: 'json'`), the CommonJS build
+ * compiles it to `require()`. The path resolves in 11.x (no `exports` map; 11.2.10 checked) and in 12.2.0 and later
+ * (`exports` lists `./package.json`; 12.5.1 checked). 12.0.x and 12.1.x have an `exports` map without it, so there
+ * the version is not read and the check is skipped; they are supported, and the reads below still fail with a
+ * CorsNestVersionError on a Nest that lacks what they need.
+ */
+export async function readNestCoreVersion(): Promise<string | null> {
+  try {
+    // eslint-disable-next-line @typescript-eslint/ban-ts-comment -- an error only in the CommonJS build, so not @ts-expect-error
+    // @ts-ignore TS1324: module commonjs has no import attributes; that build emits require(), which needs none
+    const json = (await import(NEST_CORE_PACKAGE_JSON, { with: { type: 'json' } })) as { default?: { version?: unknown } };
+    const version = json.default?.version;
+    return typeof version === 'string' ? version : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Stops bootstrap with a CorsNestVersionError when `@nestjs/core` is a major this package does not support. */
+export async function checkNestVersion(readVersion: () => Promise<string | null> = readNestCoreVersion): Promise<void> {
+  const version = await readVersion();
+  const problem = version === null ? null : nestVersionProblem(version);
+  if (problem !== null) throw new CorsNestVersionError(problem);
 }
 
 type Sortable = { path: string; requestMethod?: unknown };
@@ -62,14 +111,15 @@ async function need<T>(specifier: string, pick: (module: Record<string, unknown>
   try {
     module = (await import(specifier)) as Record<string, unknown>;
   } catch (error) {
-    throw new CorsNestVersionError(`${specifier}`, error);
+    throw notProvided(specifier, error);
   }
   const value = pick(module);
-  if (value === undefined || value === null) throw new CorsNestVersionError(`${what} in ${specifier}`);
+  if (value === undefined || value === null) throw notProvided(`${what} in ${specifier}`);
   return value;
 }
 
 async function load(): Promise<NestInternals> {
+  await checkNestVersion();
   const [constants, addLeadingSlash, RoutePathFactory, PathsExplorer] = await Promise.all([
     need(
       '@nestjs/common/constants.js',
@@ -111,7 +161,7 @@ function fn(value: unknown): unknown {
 export function applicationConfigOf(moduleRef: ModuleRef): ApplicationConfig {
   const config = (moduleRef as unknown as { container?: { applicationConfig?: ApplicationConfig } }).container?.applicationConfig;
   if (!config || typeof config.getGlobalPrefix !== 'function' || typeof config.getVersioning !== 'function') {
-    throw new CorsNestVersionError('the application config (ModuleRef.container.applicationConfig)');
+    throw notProvided('the application config (ModuleRef.container.applicationConfig)');
   }
   return config;
 }

@@ -109,8 +109,8 @@ export class CorsPolicyService implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
+    const nest = await loadNestInternals(); // first: checks the Nest version before anything else is read
     const config = applicationConfigOf(this.moduleRef);
-    const nest = await loadNestInternals();
     // The module's own problems and every route's, in one error: a bad default must not hide a bad @Cors until the
     // next restart. Routes are still built on bad defaults; a problem they only inherit is reported once, here.
     const defaultProblems = moduleOptionsProblems(this.options);
