@@ -175,6 +175,17 @@ export function resolvesBySpecificity(config: ApplicationConfig): boolean {
   return typeof read === 'function' && read.call(config) === 'specificity';
 }
 
+/**
+ * The hook in `FastifyAdapter`'s request-hook slot (`setOnRequestHook()`, public) before the library takes it: the
+ * field `onRequestHook` (TypeScript-private, a plain property) that `setOnRequestHook()` sets and the adapter's first
+ * root `onRequest` hook calls. Checked on @nestjs/platform-fastify 11.1.4 (where the slot appeared), 11.2.8 and
+ * 12.5.0; 11.0.0 to 11.1.3 have no slot (the Fastify binding falls back to a root hook there). Undefined when unset.
+ */
+export function fastifyOnRequestHookOf<Hook extends Function>(adapter: object): Hook | undefined {
+  const hook = (adapter as { onRequestHook?: unknown }).onRequestHook;
+  return typeof hook === 'function' ? (hook as Hook) : undefined;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // WebSocket gateways. Read without importing @nestjs/websockets (an optional peer: apps without gateways never load
 // it). The metadata keys are the values of `@nestjs/websockets/constants`: the same four strings in 12.1.1 and 11.2.6;

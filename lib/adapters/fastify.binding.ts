@@ -13,7 +13,8 @@
  * Because it is a single slot, taking it must take nothing away: a hook the user set before us is kept, and a later
  * `setOnRequestHook(fn)` sets the user's hook instead of replacing ours. The user's hook runs first (it sees every
  * request, preflights included, as it would without us), then ours.
- * Checked on @nestjs/platform-fastify 12.5.0 (fastify 5.12.8, find-my-way 9.10.0).
+ * Checked on @nestjs/platform-fastify 12.5.0 (fastify 5.12.8, find-my-way 9.10.0); the packaging test runs it on
+ * 11.2.x too. The one private read (the hook already in the slot) is in cors-nest.internals.
  *
  * Headers go to `reply.raw` (Node's response): Fastify merges them into every response it sends (handler, guard,
  * pipe, filter, 500), and a middleware that ends the request with `res.end()` sends them too. Preflights are answered
@@ -23,6 +24,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PREFLIGHT_REFUSED_STATUS, PREFLIGHT_VARY, PreflightOutcome } from '../core/cors-engine.js';
 import type { CorsRouteIndex, RouteEntry, RouteIndexOptions } from '../core/cors-route-index.js';
 import { RouteGroup } from '../core/cors-route-index.js';
+import { fastifyOnRequestHookOf } from '../cors-nest.internals.js';
 import type { CorsHttpBinding, CorsRuntime } from './cors-http.binding.js';
 import { corsForActual, decidePreflightThen, pathname, setHeaders } from './cors-http.common.js';
 
@@ -53,8 +55,6 @@ interface FastifyAdapterLike {
   getInstance(): FastifyInstanceLike;
   setOnRequestHook?(hook: Hook | undefined): void;
   getRouteMatchingOptions?(): { caseSensitive?: boolean; ignoreTrailingSlash?: boolean };
-  /** private in platform-fastify 12.5.0: a hook the user set before the library was installed. */
-  onRequestHook?: Hook;
 }
 
 /**
@@ -623,7 +623,8 @@ export const fastifyBinding: CorsHttpBinding = {
       instance.addHook('onRequest', cors as Hook);
       return;
     }
-    let userHook: Hook | undefined = adapter.onRequestHook;
+    // A hook the user set before the library was installed (a private field: read in cors-nest.internals).
+    let userHook: Hook | undefined = fastifyOnRequestHookOf<Hook>(adapter);
     const chained: Hook = function nestjsRouteCorsChain(this: unknown, request, reply, done) {
       if (userHook === undefined) return cors(request, reply, done);
       runUserHook(userHook, this, request, reply, (err) => (err !== undefined && err !== null ? done(err) : cors(request, reply, done)));
