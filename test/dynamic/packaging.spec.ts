@@ -24,6 +24,8 @@ describe('packaging', () => {
     expect(SUPPORTED_NEST_VERSIONS).toBe('11 and 12');
     expect(pkg.peerDependencies['@nestjs/common']).toBe('^11.0.0 || ^12.0.0');
     expect(pkg.peerDependencies['@nestjs/core']).toBe('^11.0.0 || ^12.0.0');
+    // The range @nestjs/common and @nestjs/core 11 and 12 accept: an app that satisfies Nest satisfies this package.
+    expect(pkg.peerDependencies['reflect-metadata']).toBe('^0.1.12 || ^0.2.0');
   });
 
   it('no source file but the internals module reads a deep @nestjs path', () => {
