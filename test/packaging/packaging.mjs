@@ -3,9 +3,11 @@
 // installs it into throwaway apps the way a user does (a Nest 11 app compiled to CommonJS with moduleResolution
 // node10 and node16, a Nest 12 ESM app), type-checks each with its own tsconfig, starts each on every adapter the
 // library supports, and checks over real HTTP: a granted and a refused preflight, a credentialed GET, a guard's 401
-// with CORS headers, @Cors(false), an origin resolver, a Socket.IO gateway's origin check, one set of classes when both builds are loaded, and a
+// with CORS headers, @Cors(false), an origin resolver, a Socket.IO gateway's origin check, one set of classes when both builds are loaded,
+// what each build reads of Nest (the @nestjs/core version, the specificity sorter on Nest 12 only), and a
 // CorsConfigError at startup. Installs come from npm's cache when it has them (--prefer-offline); set
-// PACKAGING_KEEP=1 to keep the temporary folder. Exits non-zero on the first failed check.
+// PACKAGING_KEEP=1 to keep the temporary folder. A failed check is logged and counted, and the run goes on to the
+// next; it exits non-zero if any check failed.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -105,7 +107,7 @@ function stop(child) {
   });
 }
 
-async function checkApp(dir, label, adapter) {
+async function checkApp(dir, label, adapter, nestVersion) {
   const { info, child } = await start(dir, { ADAPTER: adapter });
   const port = info.port;
   try {
@@ -113,6 +115,13 @@ async function checkApp(dir, label, adapter) {
       `${label}: both builds hand out the same ${info.hazard.exports} exports`,
       info.hazard.exports >= 14 && info.hazard.differ.length === 0,
       JSON.stringify(info.hazard),
+    );
+
+    const nest12 = nestVersion.startsWith('12.');
+    check(
+      `${label}: both builds read @nestjs/core ${nestVersion} and find the specificity sorter only on Nest 12`,
+      ['cjs', 'esm'].every((build) => info.internals[build].nestVersion === nestVersion && info.internals[build].specificity === nest12),
+      JSON.stringify(info.internals),
     );
 
     let res = await http(port, 'OPTIONS', '/account', { Origin: APP, 'Access-Control-Request-Method': 'PUT' });
@@ -264,7 +273,8 @@ async function main() {
         check(`${app.name} ${config}: type-checks`, false, `${error.stdout}${error.stderr}`);
         continue;
       }
-      for (const adapter of ADAPTERS) await checkApp(join(dir, out), `${app.name} ${config} ${adapter} (Nest ${nestVersion})`, adapter);
+      for (const adapter of ADAPTERS)
+        await checkApp(join(dir, out), `${app.name} ${config} ${adapter} (Nest ${nestVersion})`, adapter, nestVersion);
     }
   }
 }

@@ -1,8 +1,10 @@
 // Starts the app on the adapter named by ADAPTER (express | fastify) and prints its port, or, with BAD=1, starts
 // the leaky module and prints the startup error. Also checks that both builds of the package, loaded in one
-// process, hand out the same classes (no dual-package hazard).
+// process, hand out the same classes (no dual-package hazard), and reports what each build reads of this Nest.
 import 'reflect-metadata';
 import { createRequire } from 'node:module';
+import { dirname, join, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import * as viaImport from 'nestjs-route-cors';
@@ -31,6 +33,23 @@ async function main(): Promise<void> {
   );
   const hazard = { exports: names.length, differ };
 
+  // What each build reads of this Nest: the @nestjs/core version its startup check sees, and whether it finds the
+  // specificity sorter (Nest 12 only). The internals module by file: the exports map does not list it.
+  const cjsInternals = join(dirname(requireHere.resolve('nestjs-route-cors')), 'cors-nest.internals.js');
+  const esmInternals = cjsInternals.replace(`${sep}cjs${sep}`, `${sep}esm${sep}`);
+  type Internals = { readNestCoreVersion(): Promise<string | null>; loadNestInternals(): Promise<{ sortBySpecificity: unknown }> };
+  const internals: Record<string, { nestVersion: string | null; specificity: boolean }> = {};
+  for (const [build, load] of [
+    ['cjs', async () => requireHere(cjsInternals) as Internals],
+    ['esm', async () => (await importEsm(pathToFileURL(esmInternals).href)) as Internals],
+  ] as const) {
+    const built = await load();
+    internals[build] = {
+      nestVersion: await built.readNestCoreVersion(),
+      specificity: (await built.loadNestInternals()).sortBySpecificity !== null,
+    };
+  }
+
   const root = process.env.BAD === '1' ? BadModule : AppModule;
   const extra = await adapter();
   let app: INestApplication;
@@ -45,7 +64,7 @@ async function main(): Promise<void> {
     process.exit(3);
   }
   const address = app.getHttpServer().address() as { port: number };
-  console.log(JSON.stringify({ port: address.port, hazard }));
+  console.log(JSON.stringify({ port: address.port, hazard, internals }));
 }
 
 void main();
