@@ -17,6 +17,8 @@ export interface LoadJob {
   connections: number;
   /** Send a new random Origin on every request. */
   randomOrigin?: boolean;
+  /** Requests per second over all connections (autocannon's overallRate); as fast as the server answers when unset. */
+  rate?: number;
 }
 
 export interface LoadResult {
@@ -62,6 +64,7 @@ function run(job: LoadJob): Promise<LoadResult> {
       connections: job.connections,
       pipelining: 1,
       ...(job.amount !== undefined ? { amount: job.amount } : { duration: job.duration }),
+      ...(job.rate !== undefined ? { overallRate: job.rate } : {}),
     };
     if (job.randomOrigin) {
       opts.requests = [

@@ -1,9 +1,11 @@
 /**
- * `npm run bench`: the engine micro-benchmark, the request hook alone, the memory check, then the paired HTTP benchmark; one table on
+ * `npm run bench`: the engine micro-benchmark, the request hook alone, the memory check, the paired HTTP benchmark, then server CPU
+ * per request at equal offered load (bench/cpu-pair.bench.ts) and the WebSocket handshakes; one table on
  * stdout, bench/results/latest.json (for tracking) and bench/results/latest.md (for docs/benchmarks.md).
  *
  * Environment: BENCH_ROUNDS (4; a multiple of 4 balances the processes), BENCH_SECONDS (1.75 per pair and round), BENCH_WARMUP (0.5),
- * BENCH_CONNECTIONS (10), BENCH_SETTLE_MS (300, pause before each pair), BENCH_ONLY (engine,hook,memory,http,gateway),
+ * BENCH_CONNECTIONS (10), BENCH_SETTLE_MS (300, pause before each pair), BENCH_ONLY (engine,hook,memory,http,cpu,gateway),
+ * BENCH_CPU_RATE (5000 requests/s per server), BENCH_CPU_SECONDS (3), BENCH_CPU_ROUNDS (10),
  * BENCH_CONFIGS (nest,defaults,merged,routes,large,resolver,floor,fnest,fdefaults,fmerged,froutes),
  * BENCH_OUT (a results folder; default bench/results).
  */
@@ -12,17 +14,18 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CONFIG_NUMBER, CONFIGS, ConfigId } from './bench-apps.js';
+import { CONFIG_NUMBER, CONFIGS, ConfigId, ON_FASTIFY } from './bench-apps.js';
 import { PINNING, runBench } from './bench-processes.js';
 import { EngineResult, runEngineBench } from './engine.bench.js';
 import { GatewayResult, runGatewayBench } from './gateway.bench.js';
 import { runHookBench } from './hook.bench.js';
 import { PairResult, runHttpBench, SCENARIOS, CheckResult } from './http.bench.js';
+import { CpuPairResult, CpuPairSpec, runCpuPairBench } from './cpu-pair.bench.js';
 import { CACHE_MAX, MemoryResult, runMemoryBench } from './memory.bench.js';
 
 const env = process.env;
 const num = (name: string, fallback: number) => (env[name] !== undefined && env[name] !== '' ? Number(env[name]) : fallback);
-const ONLY = new Set((env.BENCH_ONLY ?? 'engine,hook,memory,http,gateway').split(',').map((s) => s.trim()));
+const ONLY = new Set((env.BENCH_ONLY ?? 'engine,hook,memory,http,cpu,gateway').split(',').map((s) => s.trim()));
 const CONFIG_IDS = (env.BENCH_CONFIGS ?? 'nest,defaults,merged,routes,large,resolver,floor,fnest,fdefaults,fmerged,froutes')
   .split(',')
   .map((s) => s.trim()) as ConfigId[];
@@ -118,13 +121,44 @@ function httpTable(pairs: PairResult[]): string {
   );
 }
 
+/** The pairs of the CPU-at-equal-load section, among the configurations of this run. */
+function cpuPairs(configs: readonly ConfigId[]): CpuPairSpec[] {
+  const has = (c: ConfigId) => configs.includes(c) || c === 'base' || (c === 'fbase' && configs.some((x) => ON_FASTIFY[x] !== undefined));
+  const candidates: CpuPairSpec[] = [
+    { a: 'floor', b: 'floor', scenario: 'preflight' },
+    { a: 'floor', b: 'defaults', scenario: 'preflight' },
+    { a: 'fnest', b: 'fdefaults', scenario: 'preflight' },
+    { a: 'fnest', b: 'fdefaults', scenario: 'allowed' },
+    { a: 'fnest', b: 'fmerged', scenario: 'preflight' },
+    { a: 'fnest', b: 'fmerged', scenario: 'allowed' },
+    { a: 'fbase', b: 'fdefaults', scenario: 'allowed' },
+  ];
+  return candidates.filter((p) => has(p.a) && has(p.b));
+}
+
+function cpuTable(results: CpuPairResult[]): string {
+  return table(
+    ['pair', 'configuration', 'request', 'reference µs CPU/request', 'µs CPU/request', 'ratio', 'range over rounds', 'unexpected answers'],
+    results.map((r) => [
+      r.a === r.b ? `${CONFIG_NUMBER[r.a]} vs ${CONFIG_NUMBER[r.b]} (A/A)` : `${CONFIG_NUMBER[r.b]} vs ${CONFIG_NUMBER[r.a]}`,
+      CONFIGS[r.b],
+      SCENARIOS[r.scenario].label,
+      f1(r.aMicros),
+      f1(r.bMicros),
+      `**${r.ratio.toFixed(3)}**`,
+      `${r.ratioMin.toFixed(2)}–${r.ratioMax.toFixed(2)}`,
+      String(r.unexpected),
+    ]),
+  );
+}
+
 interface Goal {
   goal: string;
   measured: string;
   met: boolean | null;
 }
 
-function goals(pairs: PairResult[], memory: MemoryResult[]): Goal[] {
+function goals(pairs: PairResult[], memory: MemoryResult[], cpu: CpuPairResult[]): Goal[] {
   const find = (a: ConfigId, b: ConfigId, s: string) => pairs.find((p) => p.a === a && p.b === b && p.scenario === s);
   const out: Goal[] = [];
   const ratioGoal = (label: string, p: PairResult | undefined, min: number) => {
@@ -148,6 +182,22 @@ function goals(pairs: PairResult[], memory: MemoryResult[]): Goal[] {
     ratioGoal(`${n} GET allowed vs F1 (no CORS)`, find('fbase', lib, 'allowed'), 0.95);
     ratioGoal(`${n} preflight vs F2 (@fastify/cors)`, find('fnest', lib, 'preflight'), 1.0);
   }
+  const cpuGoal = (label: string, a: ConfigId, b: ConfigId, scenario: string, min: number) => {
+    const p = cpu.find((c) => c.a === a && c.b === b && c.scenario === scenario);
+    if (p)
+      out.push({
+        goal: `${label}, CPU per request at equal load ≥ ${min.toFixed(2)}×`,
+        measured: `${p.ratio.toFixed(3)}× (rounds ${p.ratioMin.toFixed(2)}–${p.ratioMax.toFixed(2)})`,
+        met: p.ratio >= min,
+      });
+  };
+  cpuGoal('3 preflight vs 3f (hand-written app.handle floor)', 'floor', 'defaults', 'preflight', 0.95);
+  for (const lib of ['fdefaults', 'fmerged'] as const) {
+    const n = CONFIG_NUMBER[lib];
+    cpuGoal(`${n} preflight vs F2 (@fastify/cors)`, 'fnest', lib, 'preflight', 1.0);
+    cpuGoal(`${n} GET allowed vs F2 (@fastify/cors)`, 'fnest', lib, 'allowed', 0.98);
+  }
+  cpuGoal('F3 GET allowed vs F1 (no CORS)', 'fbase', 'fdefaults', 'allowed', 0.95);
   for (const m of memory) out.push({ goal: `heap growth < 20 MB: ${m.name}`, measured: `${f1(m.growthMB)} MB`, met: m.growthMB < 20 });
   return out;
 }
@@ -223,13 +273,15 @@ async function main(): Promise<void> {
   const hook = ONLY.has('hook') ? runHookBench(log) : [];
   const memory = ONLY.has('memory') ? await runMemoryBench(log) : [];
   const http = ONLY.has('http') ? await runHttpBench({ ...opts, configs: CONFIG_IDS, log }) : { pairs: [], checks: [] };
+  const cpuOpts = { rate: num('BENCH_CPU_RATE', 5000), seconds: num('BENCH_CPU_SECONDS', 3), rounds: num('BENCH_CPU_ROUNDS', 10) };
+  const cpu = ONLY.has('cpu') ? await runCpuPairBench({ ...cpuOpts, pairs: cpuPairs(CONFIG_IDS), log }) : [];
   const gatewayRounds = Math.max(1, Math.round(opts.rounds * 0.75));
   const gateway = ONLY.has('gateway')
     ? await runGatewayBench(log, { rounds: gatewayRounds, seconds: opts.seconds, connections: opts.connections })
     : [];
   const load1After = loadavg()[0];
   const seconds = (Date.now() - started) / 1000;
-  const goalList = goals(http.pairs, memory);
+  const goalList = goals(http.pairs, memory, cpu);
 
   const md = [
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC at ${info.commit}: ${info.nproc} CPUs (${info.cpuModel}), Node.js ${info.node}, ${info.platform}. ` +
@@ -244,6 +296,14 @@ async function main(): Promise<void> {
           httpTable(http.pairs),
           '',
           checksTable(http.checks),
+          '',
+        ]
+      : []),
+    ...(cpu.length
+      ? [
+          `**Server CPU per request at equal offered load** (two servers on the same core, each sent ${cpuOpts.rate.toLocaleString('en-US')} requests/s at the same time by its own load generator, ${cpuOpts.rounds} rounds × ${cpuOpts.seconds} s; ratio = CPU per request of the reference ÷ that of the configuration, so above 1 means cheaper; ratio and µs: medians over rounds):`,
+          '',
+          cpuTable(cpu),
           '',
         ]
       : []),
@@ -296,6 +356,7 @@ async function main(): Promise<void> {
     seconds,
     http: http.pairs,
     checks: http.checks,
+    cpu,
     goals: goalList,
     engine,
     hook,
