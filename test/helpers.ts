@@ -6,7 +6,20 @@ import request from 'supertest';
 
 /** The HTTP platforms every behaviour spec runs on: `describe.each(ADAPTERS)('… (%s)', (adapter) => …)`. */
 export type AdapterName = 'express' | 'fastify';
-export const ADAPTERS: readonly AdapterName[] = ['express', 'fastify'];
+const ALL_ADAPTERS: readonly AdapterName[] = ['express', 'fastify'];
+/**
+ * Both, always under CI. `TEST_ADAPTERS=express` narrows a local run to one platform: the mutation run of a binding
+ * (jest.stryker-bindings.config.js) runs the behaviour specs on that binding's platform only.
+ */
+export const ADAPTERS: readonly AdapterName[] = adaptersToRun(process.env.TEST_ADAPTERS);
+
+function adaptersToRun(wanted: string | undefined): readonly AdapterName[] {
+  if (wanted === undefined || wanted === '' || process.env.CI === 'true') return ALL_ADAPTERS;
+  const names = wanted.split(',').map((s) => s.trim());
+  const unknown = names.filter((n) => !ALL_ADAPTERS.includes(n as AdapterName));
+  if (unknown.length > 0) throw new Error(`TEST_ADAPTERS: unknown ${unknown.join(', ')} (express, fastify)`);
+  return ALL_ADAPTERS.filter((a) => names.includes(a));
+}
 
 /** Fastify server options (router options such as `ignoreTrailingSlash`) for a Fastify app; ignored on Express. */
 export type FastifyOptions = Record<string, unknown>;

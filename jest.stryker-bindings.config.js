@@ -1,0 +1,22 @@
+/**
+ * Jest for mutation testing of the HTTP bindings (`npm run mutation:bindings`): the binding code only runs inside a
+ * real Nest app over HTTP, so its tests are the e2e behaviour specs, run on the binding's platform only
+ * (TEST_ADAPTERS, set by the script). Transpile only, as for the engine (jest.stryker.config.js).
+ */
+import base from './jest.config.js';
+
+export default {
+  ...base,
+  testMatch: [
+    '<rootDir>/test/e2e/preflight.e2e.spec.ts',
+    '<rootDir>/test/e2e/actual-requests.e2e.spec.ts',
+    '<rootDir>/test/e2e/error-responses.e2e.spec.ts',
+    '<rootDir>/test/e2e/bad-input.e2e.spec.ts',
+    '<rootDir>/test/e2e/express-hook.e2e.spec.ts',
+    '<rootDir>/test/e2e/fastify-hook.e2e.spec.ts',
+  ],
+  reporters: ['default'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.stryker.json' }],
+  },
+};
