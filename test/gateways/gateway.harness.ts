@@ -5,6 +5,16 @@ import type { INestApplication } from '@nestjs/common';
 import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 
+/** What `app.init()` stopped with (null when the app started); the app is closed either way. */
+export async function initError(app: INestApplication): Promise<unknown> {
+  const error = await app.init().then(
+    () => null,
+    (e: unknown) => e,
+  );
+  await app.close().catch(() => undefined);
+  return error;
+}
+
 export function baseUrl(app: INestApplication): string {
   const address = app.getHttpServer().address();
   return `http://127.0.0.1:${address.port}`;

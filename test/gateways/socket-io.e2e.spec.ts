@@ -5,7 +5,7 @@ import { ADAPTERS, AdapterName, httpAdapterFor } from '../helpers.js';
 import { MessageBody, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
 import { Cors, CorsConfigError, CorsModule, CorsOriginResolver, CorsPolicyService } from '../../lib/index.js';
-import { ask, baseUrl, ioConnect, pollingHandshake, raw, upgrade } from './gateway.harness.js';
+import { ask, baseUrl, initError, ioConnect, pollingHandshake, raw, upgrade } from './gateway.harness.js';
 
 const GOOD = 'https://app.example.com';
 const OTHER = 'https://other.example.com';
@@ -317,11 +317,7 @@ function suite(adapter: AdapterName): void {
         providers: [MainAdminGateway, MainPublicGateway],
       }).compile();
       const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
-      const error = await app.init().then(
-        () => null,
-        (e: unknown) => e,
-      );
-      await app.close().catch(() => undefined);
+      const error = await initError(app);
       expect(error).toBeInstanceOf(CorsConfigError);
       expect((error as CorsConfigError).errors).toEqual([
         expect.objectContaining({
@@ -549,11 +545,7 @@ function suite(adapter: AdapterName): void {
     it('@Cors on a gateway handler stops bootstrap: one CorsConfigError naming gateway and method', async () => {
       const moduleRef = await Test.createTestingModule({ imports: [CorsModule.forRoot()], providers: [HandlerPolicyGateway] }).compile();
       const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
-      const error = await app.init().then(
-        () => null,
-        (e: unknown) => e,
-      );
-      await app.close().catch(() => undefined);
+      const error = await initError(app);
       expect(error).toBeInstanceOf(CorsConfigError);
       const errors = (error as CorsConfigError).errors;
       expect(errors).toEqual([
@@ -586,11 +578,7 @@ function suite(adapter: AdapterName): void {
     it("a gateway's own cors option stops bootstrap with a CorsConfigError that says what to do", async () => {
       const moduleRef = await Test.createTestingModule({ imports: [CorsModule.forRoot()], providers: [DoubleGateway] }).compile();
       const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
-      const error = await app.init().then(
-        () => null,
-        (e: unknown) => e,
-      );
-      await app.close().catch(() => undefined);
+      const error = await initError(app);
       expect(error).toBeInstanceOf(CorsConfigError);
       expect((error as CorsConfigError).errors).toEqual([
         expect.objectContaining({

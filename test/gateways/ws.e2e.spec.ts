@@ -5,7 +5,7 @@ import { ADAPTERS, AdapterName, httpAdapterFor } from '../helpers.js';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { MessageBody, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import { Cors, CorsConfigError, CorsModule, CorsOriginResolver, CorsPolicyService } from '../../lib/index.js';
-import { baseUrl, upgrade, wsAsk, wsConnect } from './gateway.harness.js';
+import { baseUrl, initError, upgrade, wsAsk, wsConnect } from './gateway.harness.js';
 import { Injectable } from '@nestjs/common';
 
 const GOOD = 'https://app.example.com';
@@ -261,11 +261,7 @@ function suite(adapter: AdapterName): void {
       const moduleRef = await Test.createTestingModule({ imports: [CorsModule.forRoot()], providers: [HandlerPolicyGateway] }).compile();
       const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
       app.useWebSocketAdapter(new WsAdapter(app));
-      const error = await app.init().then(
-        () => null,
-        (e: unknown) => e,
-      );
-      await app.close().catch(() => undefined);
+      const error = await initError(app);
       expect(error).toBeInstanceOf(CorsConfigError);
       expect((error as CorsConfigError).errors).toEqual([
         expect.objectContaining({
@@ -304,11 +300,7 @@ function suite(adapter: AdapterName): void {
       const moduleRef = await Test.createTestingModule({ imports: [CorsModule.forRoot()], providers: [CorsOptionGateway] }).compile();
       const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
       app.useWebSocketAdapter(new WsAdapter(app));
-      const error = await app.init().then(
-        () => null,
-        (e: unknown) => e,
-      );
-      await app.close().catch(() => undefined);
+      const error = await initError(app);
       expect(error).toBeInstanceOf(CorsConfigError);
       expect((error as CorsConfigError).message).toMatch(/CorsOptionGateway: cors = .*ws has no cors option/);
     });
@@ -343,11 +335,7 @@ function suite(adapter: AdapterName): void {
       }).compile();
       const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
       app.useWebSocketAdapter(new WsAdapter(app));
-      const error = await app.init().then(
-        () => null,
-        (e: unknown) => e,
-      );
-      await app.close().catch(() => undefined);
+      const error = await initError(app);
       expect(error).toBeInstanceOf(CorsConfigError);
       expect((error as CorsConfigError).errors).toEqual([
         expect.objectContaining({
