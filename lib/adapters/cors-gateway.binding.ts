@@ -1,5 +1,5 @@
 import type { CorsProblem } from '../core/cors-compiler.js';
-import type { CompiledHandshakePolicy } from '../core/cors-handshake.js';
+import type { CompiledHandshakePolicy, HandshakeMatch } from '../core/cors-handshake.js';
 import type { CorsPolicy } from '../core/cors-policy.js';
 
 /** A gateway as the bindings see it: its compiled origin check and the server Nest gave it. */
@@ -51,4 +51,36 @@ export interface CorsGatewayBinding {
   guard(unit: object, ready: Promise<void>): void;
   /** Installs the check on the unit (once per unit), behind its guard. */
   install(unit: object, entries: readonly CorsGatewayEntry[], log: CorsGatewayLog): void;
+}
+
+/** The origin decision a binding installs on a guarded unit: null until `install` has run. */
+export type HandshakeDecision<Input> = ((input: Input) => HandshakeMatch | Promise<HandshakeMatch>) | null;
+
+/**
+ * One guarded handshake: waits for `ready` while no decision is installed, then `admit()` for an allowed origin and
+ * `refuse()` otherwise; a decision that throws or rejects, or none after `ready`, refuses. Both platforms' hooks run
+ * it (engine.io's `allowRequest`, ws's `verifyClient`).
+ */
+export function checkHandshake<Input>(
+  decision: () => HandshakeDecision<Input>,
+  input: Input,
+  ready: Promise<void>,
+  admit: () => void,
+  refuse: () => void,
+): void {
+  const check = (): void => {
+    const decide = decision();
+    if (decide === null) return refuse();
+    let match: HandshakeMatch | Promise<HandshakeMatch>;
+    try {
+      match = decide(input);
+    } catch {
+      return refuse();
+    }
+    if ('then' in match) match.then((m) => (m.verdict.allowed ? admit() : refuse()), refuse);
+    else if (match.verdict.allowed) admit();
+    else refuse();
+  };
+  if (decision() !== null) return check();
+  ready.then(check, refuse);
 }

@@ -21,7 +21,13 @@ import { decidePreflight, PREFLIGHT_REFUSED_STATUS, PREFLIGHT_VARY, type Preflig
 import { CompiledHandshakePolicy, decideHandshake, decideHandshakeAny, HandshakeMatch } from '../core/cors-handshake.js';
 import { samePolicy } from '../core/cors-policy.js';
 import { RouteGroup } from '../core/cors-route-index.js';
-import type { CorsGatewayBinding, CorsGatewayBound, CorsGatewayEntry } from './cors-gateway.binding.js';
+import {
+  checkHandshake,
+  type CorsGatewayBinding,
+  type CorsGatewayBound,
+  type CorsGatewayEntry,
+  type HandshakeDecision,
+} from './cors-gateway.binding.js';
 import { pinHook } from './cors-gateway.pin.js';
 
 type Next = (err?: unknown) => void;
@@ -101,7 +107,7 @@ type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next) => voi
 
 /** An engine's guard: the origin decision and the CORS middleware, both null until installed. */
 interface Guard {
-  decide: ((req: Req) => HandshakeMatch | Promise<HandshakeMatch>) | null;
+  decide: HandshakeDecision<Req>;
   middleware: Middleware | null;
 }
 const GUARDS = new WeakMap<object, Guard>();
@@ -124,25 +130,13 @@ function guard(engine: Engine, ready: Promise<void>): Guard {
     'allowRequest',
     (inner) =>
       function nestjsRouteCors(this: unknown, req, callback) {
-        const refuse = () => callback('Origin not allowed', false);
-        const check = (): void => {
-          if (guarded.decide === null) return refuse();
-          let match: HandshakeMatch | Promise<HandshakeMatch>;
-          try {
-            match = guarded.decide(req as Req);
-          } catch {
-            return refuse();
-          }
-          const settle = (m: HandshakeMatch): void => {
-            if (!m.verdict.allowed) return refuse();
-            if (typeof inner === 'function') return inner.call(this, req, callback);
-            callback(null, true);
-          };
-          if ('then' in match) match.then(settle, refuse);
-          else settle(match);
-        };
-        if (guarded.decide !== null) return check();
-        ready.then(check, refuse);
+        checkHandshake(
+          () => guarded.decide,
+          req as Req,
+          ready,
+          () => (typeof inner === 'function' ? inner.call(this, req, callback) : callback(null, true)),
+          () => callback('Origin not allowed', false),
+        );
       },
   );
   const middleware: Middleware = (req, res, next) => {

@@ -9,8 +9,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { CorsProblem } from '../core/cors-compiler.js';
 import { samePolicy } from '../core/cors-policy.js';
-import { decideHandshakeAny, HandshakeMatch } from '../core/cors-handshake.js';
-import type { CorsGatewayBinding, CorsGatewayEntry, CorsGatewayLog } from './cors-gateway.binding.js';
+import { decideHandshakeAny } from '../core/cors-handshake.js';
+import {
+  checkHandshake,
+  type CorsGatewayBinding,
+  type CorsGatewayEntry,
+  type CorsGatewayLog,
+  type HandshakeDecision,
+} from './cors-gateway.binding.js';
 import { pinHook } from './cors-gateway.pin.js';
 
 interface VerifyInfo {
@@ -35,7 +41,7 @@ function isWsServer(value: object): value is WsServer {
 
 /** A unit's guard: the origin decision (null until installed) and the app's current verifyClient. */
 interface Guard {
-  decide: ((info: VerifyInfo) => HandshakeMatch | Promise<HandshakeMatch>) | null;
+  decide: HandshakeDecision<VerifyInfo>;
   user: () => VerifyClient | undefined;
 }
 const GUARDS = new WeakMap<object, Guard>();
@@ -82,20 +88,13 @@ function guard(server: WsServer, ready: Promise<void>): Guard {
     (inner) =>
       // Two parameters: ws waits for the callback.
       function nestjsRouteCors(this: unknown, info: VerifyInfo, callback: VerifyCallback): void {
-        const check = (): void => {
-          if (guarded.decide === null) return refuse(callback);
-          let match: HandshakeMatch | Promise<HandshakeMatch>;
-          try {
-            match = guarded.decide(info);
-          } catch {
-            return refuse(callback);
-          }
-          const settle = (m: HandshakeMatch) => (m.verdict.allowed ? runUser(this, inner, info, callback) : refuse(callback));
-          if ('then' in match) match.then(settle, () => refuse(callback));
-          else settle(match);
-        };
-        if (guarded.decide !== null) return check();
-        ready.then(check, () => refuse(callback));
+        checkHandshake(
+          () => guarded.decide,
+          info,
+          ready,
+          () => runUser(this, inner, info, callback),
+          () => refuse(callback),
+        );
       },
   );
   return state;
