@@ -1,5 +1,5 @@
 /** Socket.IO gateways under @Cors: refused origins never get a session or a 101; polling gets the engine's headers. */
-import { Controller, Get, INestApplication, Injectable, ModuleMetadata } from '@nestjs/common';
+import { Controller, Get, INestApplication, Injectable, ModuleMetadata, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ADAPTERS, AdapterName, httpAdapterFor } from '../helpers.js';
 import { MessageBody, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
@@ -12,6 +12,12 @@ const OTHER = 'https://other.example.com';
 const EVIL = 'https://evil.example';
 
 function suite(adapter: AdapterName): void {
+  /** What bootstrap of an app with these gateways and CorsModule.forRoot() stops with (null when it starts). */
+  async function startupError(...providers: Type[]): Promise<unknown> {
+    const moduleRef = await Test.createTestingModule({ imports: [CorsModule.forRoot()], providers }).compile();
+    const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
+    return initError(app);
+  }
   async function listen(metadata: ModuleMetadata): Promise<INestApplication> {
     const moduleRef = await Test.createTestingModule(metadata).compile();
     const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
@@ -312,12 +318,7 @@ function suite(adapter: AdapterName): void {
 
   describe('two gateways on one namespace', () => {
     it('with different policies: bootstrap stops with a CorsConfigError naming both', async () => {
-      const moduleRef = await Test.createTestingModule({
-        imports: [CorsModule.forRoot()],
-        providers: [MainAdminGateway, MainPublicGateway],
-      }).compile();
-      const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
-      const error = await initError(app);
+      const error = await startupError(MainAdminGateway, MainPublicGateway);
       expect(error).toBeInstanceOf(CorsConfigError);
       expect((error as CorsConfigError).errors).toEqual([
         expect.objectContaining({
@@ -543,9 +544,7 @@ function suite(adapter: AdapterName): void {
 
   describe('startup', () => {
     it('@Cors on a gateway handler stops bootstrap: one CorsConfigError naming gateway and method', async () => {
-      const moduleRef = await Test.createTestingModule({ imports: [CorsModule.forRoot()], providers: [HandlerPolicyGateway] }).compile();
-      const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
-      const error = await initError(app);
+      const error = await startupError(HandlerPolicyGateway);
       expect(error).toBeInstanceOf(CorsConfigError);
       const errors = (error as CorsConfigError).errors;
       expect(errors).toEqual([
@@ -576,9 +575,7 @@ function suite(adapter: AdapterName): void {
     });
 
     it("a gateway's own cors option stops bootstrap with a CorsConfigError that says what to do", async () => {
-      const moduleRef = await Test.createTestingModule({ imports: [CorsModule.forRoot()], providers: [DoubleGateway] }).compile();
-      const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
-      const error = await initError(app);
+      const error = await startupError(DoubleGateway);
       expect(error).toBeInstanceOf(CorsConfigError);
       expect((error as CorsConfigError).errors).toEqual([
         expect.objectContaining({

@@ -1,5 +1,5 @@
 /** ws gateways (@nestjs/platform-ws) under @Cors: the upgrade is checked by verifyClient, 403 when refused. */
-import { INestApplication, ModuleMetadata } from '@nestjs/common';
+import { INestApplication, ModuleMetadata, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ADAPTERS, AdapterName, httpAdapterFor } from '../helpers.js';
 import { WsAdapter } from '@nestjs/platform-ws';
@@ -13,6 +13,13 @@ const OTHER = 'https://other.example.com';
 const EVIL = 'https://evil.example';
 
 function suite(adapter: AdapterName): void {
+  /** What bootstrap of an app with these gateways and CorsModule.forRoot() stops with (null when it starts). */
+  async function startupError(...providers: Type[]): Promise<unknown> {
+    const moduleRef = await Test.createTestingModule({ imports: [CorsModule.forRoot()], providers }).compile();
+    const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
+    app.useWebSocketAdapter(new WsAdapter(app));
+    return initError(app);
+  }
   async function listen(metadata: ModuleMetadata): Promise<INestApplication> {
     const moduleRef = await Test.createTestingModule(metadata).compile();
     const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
@@ -258,10 +265,7 @@ function suite(adapter: AdapterName): void {
 
   describe('ws gateways: defaults and startup', () => {
     it('@Cors on a gateway handler stops bootstrap with a CorsConfigError naming gateway and method', async () => {
-      const moduleRef = await Test.createTestingModule({ imports: [CorsModule.forRoot()], providers: [HandlerPolicyGateway] }).compile();
-      const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
-      app.useWebSocketAdapter(new WsAdapter(app));
-      const error = await initError(app);
+      const error = await startupError(HandlerPolicyGateway);
       expect(error).toBeInstanceOf(CorsConfigError);
       expect((error as CorsConfigError).errors).toEqual([
         expect.objectContaining({
@@ -297,10 +301,7 @@ function suite(adapter: AdapterName): void {
     });
 
     it('a cors option on a ws gateway (which ws ignores) stops bootstrap', async () => {
-      const moduleRef = await Test.createTestingModule({ imports: [CorsModule.forRoot()], providers: [CorsOptionGateway] }).compile();
-      const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
-      app.useWebSocketAdapter(new WsAdapter(app));
-      const error = await initError(app);
+      const error = await startupError(CorsOptionGateway);
       expect(error).toBeInstanceOf(CorsConfigError);
       expect((error as CorsConfigError).message).toMatch(/CorsOptionGateway: cors = .*ws has no cors option/);
     });
@@ -329,13 +330,7 @@ function suite(adapter: AdapterName): void {
 
   describe('ws gateways sharing one server (same port and path)', () => {
     it('with different policies: bootstrap stops with a CorsConfigError naming them (never the union)', async () => {
-      const moduleRef = await Test.createTestingModule({
-        imports: [CorsModule.forRoot()],
-        providers: [AdminGateway, PublicGateway],
-      }).compile();
-      const app = moduleRef.createNestApplication(await httpAdapterFor(adapter), { logger: false });
-      app.useWebSocketAdapter(new WsAdapter(app));
-      const error = await initError(app);
+      const error = await startupError(AdminGateway, PublicGateway);
       expect(error).toBeInstanceOf(CorsConfigError);
       expect((error as CorsConfigError).errors).toEqual([
         expect.objectContaining({
