@@ -21,14 +21,22 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+const MISSING = `${CHROMIUM_PATH} is missing (apt-get install -y chromium; under CI=true this fails instead)`;
+
 /**
  * Skip rule: without Chromium the suite skips with one line saying why, except under CI=true, where it runs
  * (and fails at launch) so that a CI without a browser can never pass silently.
  */
 export function browserAvailable(suite: string): boolean {
   if (existsSync(CHROMIUM_PATH) || process.env.CI === 'true') return true;
-  process.stderr.write(`skipped "${suite}": ${CHROMIUM_PATH} is missing (apt-get install -y chromium; under CI=true this fails instead)\n`);
+  process.stderr.write(`skipped "${suite}": ${MISSING}\n`);
   return false;
+}
+
+/** `describe` when Chromium is there (or under CI=true); else the suite is skipped with the reason in its title. */
+export function describeWithBrowser(run: boolean, name: string, fn: () => void): void {
+  if (run) describe(name, fn);
+  else describe.skip(`${name}: skipped, ${MISSING}`, fn);
 }
 
 export function launchChromium(): Promise<Browser> {

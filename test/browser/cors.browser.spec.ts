@@ -32,6 +32,7 @@ import { createPlaygroundServer } from '../../sample/playground/playground.serve
 import { ADAPTERS, createApp, setHeader } from '../helpers.js';
 import {
   browserAvailable,
+  describeWithBrowser,
   close,
   launchChromium,
   listen,
@@ -328,8 +329,8 @@ function expectBlocked(result: PageResult): void {
   expect(result).toMatchObject({ ok: false, error: 'TypeError' });
 }
 
-// Skipped only without Chromium and outside CI: browserAvailable() prints the one-line reason; under CI=true it runs.
-(run ? describe : describe.skip)('browser suite (Chromium)', () => {
+// Skipped only without Chromium and outside CI, with the reason in the suite's title; under CI=true it runs.
+describeWithBrowser(run, 'browser suite (Chromium)', () => {
   let browser: Browser;
 
   beforeAll(async () => {

@@ -12,7 +12,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Cors, CorsModule } from '../../lib/index.js';
-import { browserAvailable, close, launchChromium, openPage, pageFetch, startPageServer } from './browser.harness.js';
+import { browserAvailable, close, describeWithBrowser, launchChromium, openPage, pageFetch, startPageServer } from './browser.harness.js';
 
 const run = browserAvailable('gateway browser suite (test/browser)');
 
@@ -131,8 +131,8 @@ function pageWebSocket(page: Page, url: string, message?: object): Promise<Opene
   );
 }
 
-// Skipped only without Chromium and outside CI: browserAvailable() prints the one-line reason; under CI=true it runs.
-(run ? describe : describe.skip)('gateway browser suite (Chromium)', () => {
+// Skipped only without Chromium and outside CI, with the reason in the suite's title; under CI=true it runs.
+describeWithBrowser(run, 'gateway browser suite (Chromium)', () => {
   let browser: Browser;
   const servers: Server[] = [];
   const contexts: BrowserContext[] = [];

@@ -44,8 +44,9 @@ export function describeWithService(name: string, variable: 'DATABASE_URL' | 'RE
       });
     });
   } else {
-    process.stderr.write(`skipped "${name}": ${variable} is not set (run with ${variable}=${example})\n`);
-    describe.skip(name, fn); // skipped on purpose: the line above says why (no server on this machine)
+    const reason = `${variable} is not set (run with ${variable}=${example}; under CI=true this fails instead)`;
+    process.stderr.write(`skipped "${name}": ${reason}\n`);
+    describe.skip(`${name}: skipped, ${reason}`, fn);
   }
 }
 
