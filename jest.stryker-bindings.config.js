@@ -14,6 +14,11 @@ export default {
     '<rootDir>/test/e2e/bad-input.e2e.spec.ts',
     '<rootDir>/test/e2e/express-hook.e2e.spec.ts',
     '<rootDir>/test/e2e/fastify-hook.e2e.spec.ts',
+    // Which route (and so which policy) a request reaches: the Fastify binding's own router reading, and paths
+    // outside the controllers.
+    '<rootDir>/test/e2e/routing-agreement.e2e.spec.ts',
+    '<rootDir>/test/e2e/paths.e2e.spec.ts',
+    '<rootDir>/test/e2e/beyond-controllers.e2e.spec.ts',
   ],
   reporters: ['default'],
   transform: {
