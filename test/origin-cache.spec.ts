@@ -1,4 +1,5 @@
 /** The decision cache on its own: a fake clock for TTLs, real timers for timeouts. */
+import { jest } from '@jest/globals';
 import { OriginDecisionCache, OriginCacheOptions, ORIGIN_CACHE_DEFAULTS } from '../lib/index.js';
 
 type Answer = boolean | Promise<boolean>;
@@ -394,5 +395,273 @@ describe('OriginDecisionCache: what it logs while the store fails', () => {
     expect(t.cache.decide(A, undefined)).toBe(false);
     expect(t.calls).toEqual([A]);
     expect(t.cache.size).toBe(1);
+  });
+});
+
+/** Lets promise callbacks already queued run (a settled lookup's then-handlers). */
+async function flush(): Promise<void> {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+}
+
+describe('OriginDecisionCache: sharing, eviction order and late answers', () => {
+  it.each([
+    ['only ttl', { ttl: 1_000, negativeTtl: 0, errorTtl: 0 }],
+    ['only negativeTtl', { ttl: 0, negativeTtl: 1_000, errorTtl: 0 }],
+    ['only errorTtl', { ttl: 0, negativeTtl: 0, errorTtl: 1_000 }],
+  ])('shares concurrent lookups of one origin whenever some answer is cached (%s)', async (_, options) => {
+    const store = heldStore();
+    const t = setup(store.decide, { ...options, timeout: 60_000 });
+    const both = [t.ask(A), t.ask(A)];
+    expect(t.calls).toEqual([A]);
+    store.held[0].resolve(true);
+    expect(await Promise.all(both)).toEqual([true, true]);
+  });
+
+  it('a cached answer that is read becomes the most recently used: the least recently read origin goes first', () => {
+    const t = setup(() => true, { max: 2 });
+    const C = 'https://c.example';
+    t.cache.decide(A, undefined);
+    t.cache.decide(B, undefined);
+    t.cache.decide(A, undefined); // read: A is now the most recent
+    t.cache.decide(C, undefined); // evicts B, not A
+    expect(t.calls).toEqual([A, B, C]);
+    t.cache.decide(A, undefined);
+    expect(t.calls).toEqual([A, B, C]);
+    t.cache.decide(B, undefined);
+    expect(t.calls).toEqual([A, B, C, B]);
+  });
+
+  it('an origin asked again after its answer expired is stored as the most recent', () => {
+    const t = setup(() => true, { max: 2, ttl: 1_000 });
+    const C = 'https://c.example';
+    t.cache.decide(A, undefined);
+    t.clock.t += 600;
+    t.cache.decide(B, undefined);
+    t.clock.t += 500; // A expired, B fresh
+    t.cache.decide(A, undefined); // asked again, stored after B
+    t.cache.decide(C, undefined); // evicts B
+    expect(t.calls).toEqual([A, B, A, C]);
+    t.cache.decide(A, undefined);
+    expect(t.calls).toEqual([A, B, A, C]);
+  });
+
+  it('after invalidate(), a request starts its own lookup; the old lookup ending later does not disturb the new one', async () => {
+    const store = heldStore();
+    const t = setup(store.decide, { timeout: 60_000 });
+    const before = t.ask(A);
+    t.cache.invalidate();
+    const after = t.ask(A);
+    expect(t.calls).toEqual([A, A]);
+    store.held[0].resolve(true); // given to its own waiter only
+    expect(await before).toBe(true);
+    const joined = t.ask(A); // joins the lookup that is still running
+    expect(t.calls).toEqual([A, A]);
+    store.held[1].resolve(false);
+    expect(await after).toBe(false);
+    expect(await joined).toBe(false);
+    expect(t.cache.decide(A, undefined)).toBe(false); // the new answer is the one stored
+    expect(t.calls).toEqual([A, A]);
+  });
+
+  it('the failure of a lookup that invalidate() dropped is not remembered', async () => {
+    const store = heldStore();
+    const t = setup(store.decide, { timeout: 60_000, errorTtl: 10_000 });
+    const dropped = t.ask(A);
+    t.cache.invalidate(A);
+    store.held[0].reject(new Error('down'));
+    expect(await dropped).toBe(false);
+    const next = t.ask(A);
+    expect(t.calls).toEqual([A, A]);
+    store.held[1].resolve(true);
+    expect(await next).toBe(true);
+  });
+
+  it('an answer that comes after the timeout is given to no one: not stored, not logged as a recovery', async () => {
+    const store = heldStore();
+    const t = setup(store.decide, { timeout: 20, errorTtl: 0 });
+    expect(await t.ask(A)).toBe(false);
+    store.held[0].resolve(true);
+    await flush();
+    expect(t.logs.map(([level]) => level)).toEqual(['warn']);
+    expect(t.cache.size).toBe(0);
+    expect(t.cache.inFlight).toBe(0);
+  });
+
+  it('a rejected lookup frees its slot at once', async () => {
+    const store = heldStore();
+    const t = setup(store.decide, { concurrency: 1, timeout: 60_000, errorTtl: 0 });
+    const failing = t.ask(A);
+    store.held[0].reject(new Error('down'));
+    expect(await failing).toBe(false);
+    expect(t.cache.inFlight).toBe(0);
+    const next = t.ask(B);
+    expect(t.calls).toEqual([A, B]);
+    store.held[1].resolve(true);
+    expect(await next).toBe(true);
+  });
+
+  it('a stuck lookup frees its slot at ten timeouts exactly; its answer, when it comes, frees nothing more', async () => {
+    jest.useFakeTimers();
+    try {
+      const store = heldStore();
+      const t = setup(store.decide, { concurrency: 2, timeout: 100 });
+      const stuck = t.ask(A);
+      jest.advanceTimersByTime(100); // the timeout: answered "not allowed", the slot still held
+      expect(await stuck).toBe(false);
+      expect(t.cache.inFlight).toBe(1);
+      jest.advanceTimersByTime(899);
+      expect(t.cache.inFlight).toBe(1);
+      jest.advanceTimersByTime(1); // 1 000 ms: ten timeouts
+      expect(t.cache.inFlight).toBe(0);
+      store.held[0].resolve(true);
+      await flush();
+      expect(t.cache.inFlight).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
+describe('OriginDecisionCache: staleIfError, errorTtl and revoked origins', () => {
+  it('serves an "allowed" answer stale until ttl + staleIfError after it, retrying every errorTtl, and not at that instant', () => {
+    let down = false;
+    const t = setup(
+      () => {
+        if (down) throw new Error('down');
+        return true;
+      },
+      { ttl: 1_000, staleIfError: 5_000, errorTtl: 100 },
+    );
+    const t0 = t.clock.t;
+    expect(t.cache.decide(A, undefined)).toBe(true);
+    down = true;
+    t.clock.t = t0 + 5_000; // past ttl, within staleIfError (stale until t0 + 6 000)
+    expect(t.cache.decide(A, undefined)).toBe(true);
+    expect(t.calls).toHaveLength(2);
+    t.clock.t = t0 + 5_099; // within errorTtl of the failure: the stale answer, without asking
+    expect(t.cache.decide(A, undefined)).toBe(true);
+    expect(t.calls).toHaveLength(2);
+    t.clock.t = t0 + 5_100; // errorTtl over: asked again, still stale
+    expect(t.cache.decide(A, undefined)).toBe(true);
+    expect(t.calls).toHaveLength(3);
+    t.clock.t = t0 + 6_000; // the stale window ends here
+    expect(t.cache.decide(A, undefined)).toBe(false);
+    expect(t.calls).toHaveLength(4);
+  });
+
+  it('an origin the store has since refused is never served stale, even when "no" is not cached (negativeTtl 0)', () => {
+    let answer: boolean | 'down' = true;
+    const t = setup(
+      () => {
+        if (answer === 'down') throw new Error('down');
+        return answer;
+      },
+      { ttl: 1_000, negativeTtl: 0, staleIfError: 60_000 },
+    );
+    expect(t.cache.decide(A, undefined)).toBe(true);
+    t.clock.t += 2_000;
+    answer = false;
+    expect(t.cache.decide(A, undefined)).toBe(false);
+    t.clock.t += 1;
+    answer = 'down';
+    expect(t.cache.decide(A, undefined)).toBe(false);
+  });
+
+  it('a decider that throws is remembered for errorTtl, like one that rejects', () => {
+    const t = setup(
+      () => {
+        throw new Error('down');
+      },
+      { errorTtl: 1_000 },
+    );
+    expect(t.cache.decide(A, undefined)).toBe(false);
+    expect(t.cache.decide(A, undefined)).toBe(false);
+    expect(t.calls).toEqual([A]);
+    t.clock.t += 1_000;
+    t.cache.decide(A, undefined);
+    expect(t.calls).toEqual([A, A]);
+  });
+
+  it('with errorTtl 0 a failure stores nothing: it evicts no other answer, and drops its own expired one', () => {
+    let down = false;
+    const t = setup(
+      (o) => {
+        if (down && o === B) throw new Error('down');
+        return true;
+      },
+      { max: 1, ttl: 1_000, errorTtl: 0 },
+    );
+    expect(t.cache.decide(A, undefined)).toBe(true);
+    down = true;
+    expect(t.cache.decide(B, undefined)).toBe(false);
+    expect(t.cache.decide(A, undefined)).toBe(true); // still cached
+    expect(t.calls).toEqual([A, B]);
+
+    const u = setup(
+      () => {
+        if (down) throw new Error('down');
+        return true;
+      },
+      { ttl: 1_000, errorTtl: 0 },
+    );
+    down = false;
+    u.cache.decide(B, undefined);
+    expect(u.cache.size).toBe(1);
+    u.clock.t += 2_000;
+    down = true;
+    expect(u.cache.decide(B, undefined)).toBe(false);
+    expect(u.cache.size).toBe(0);
+  });
+});
+
+describe('OriginDecisionCache: log lines, exactly', () => {
+  it('calls the decider "origin resolver" when not told its name', () => {
+    const logs: string[] = [];
+    const cache = new OriginDecisionCache(
+      () => {
+        throw new Error('down');
+      },
+      {},
+      (_, message) => logs.push(message),
+    );
+    cache.decide(A, undefined);
+    expect(logs).toEqual(['origin resolver failed for https://a.example: down; refusing origins it cannot confirm']);
+  });
+
+  it('says nothing about answering again when nothing failed, and "1 failed lookup" in the singular', () => {
+    let down = false;
+    const t = setup(
+      () => {
+        if (down) throw new Error('down');
+        return true;
+      },
+      { ttl: 0, errorTtl: 0 },
+    );
+    expect(t.cache.decide(A, undefined)).toBe(true);
+    expect(t.logs).toEqual([]);
+    down = true;
+    expect(t.cache.decide(A, undefined)).toBe(false);
+    down = false;
+    expect(t.cache.decide(A, undefined)).toBe(true);
+    expect(t.logs[1]).toEqual(['log', 'TestResolver answers again after 1 failed lookup']);
+  });
+
+  it('logs the first failure and the first refusal past concurrency even when the clock reads less than 30 s', async () => {
+    const failing = setup(() => {
+      throw new Error('down');
+    });
+    failing.clock.t = 1_000;
+    failing.cache.decide(A, undefined);
+    expect(failing.logs).toHaveLength(1);
+
+    const store = heldStore();
+    const busy = setup(store.decide, { concurrency: 1, timeout: 60_000 });
+    busy.clock.t = 1_000;
+    const running = busy.ask(A);
+    expect(busy.cache.decide(B, undefined)).toBe(false);
+    expect(busy.logs).toHaveLength(1);
+    expect(busy.logs[0][1]).toMatch(/1 lookups already running; refusing origins not yet known, starting with https:\/\/b\.example/);
+    store.held[0].resolve(true);
+    await running;
   });
 });

@@ -189,3 +189,118 @@ describe('OriginListCache', () => {
     expect(t.cache.loads).toBe(2);
   });
 });
+
+async function flush(): Promise<void> {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+}
+
+/** A loader whose loads the test settles by hand. */
+function heldLoads() {
+  const held: { resolve: (v: string[]) => void; reject: (e: Error) => void }[] = [];
+  const load = () => new Promise<string[]>((resolve, reject) => held.push({ resolve, reject }));
+  return { held, load };
+}
+
+describe('OriginListCache: invalidate() during a load, late loads, boundaries', () => {
+  it('a load that finishes after invalidate() answers its waiters from the list it loaded', async () => {
+    let next: string[] | 'held' = [A];
+    let release!: (v: string[]) => void;
+    const t = setup(() => (next === 'held' ? new Promise<string[]>((r) => (release = r)) : next), { ttl: 1_000 });
+    expect(await t.ask(B)).toBe(false);
+    t.clock.t += 1_000;
+    next = 'held';
+    const waiting = t.ask(B);
+    t.cache.invalidate();
+    release([A, B]);
+    expect(await waiting).toBe(true);
+  });
+
+  it('a load that started before invalidate() and ended after it neither blocks nor replaces the next load', async () => {
+    const loads = heldLoads();
+    const t = setup(loads.load, { timeout: 60_000 });
+    const first = t.ask(A);
+    t.cache.invalidate();
+    const second = t.ask(A); // a load of its own
+    expect(t.calls()).toBe(2);
+    loads.held[0].resolve([]);
+    expect(await first).toBe(false);
+    const third = t.ask(A); // shares the second load, still running
+    expect(t.calls()).toBe(2);
+    loads.held[1].resolve([A]);
+    expect(await second).toBe(true);
+    expect(await third).toBe(true);
+  });
+
+  it('a failed load that started before invalidate() does not hold back the next one for errorTtl', async () => {
+    const loads = heldLoads();
+    const t = setup(loads.load, { timeout: 60_000, errorTtl: 10_000 });
+    const first = t.ask(A);
+    t.cache.invalidate();
+    loads.held[0].reject(new Error('down'));
+    expect(await first).toBe(false);
+    const next = t.ask(A);
+    expect(t.calls()).toBe(2);
+    loads.held[1].resolve([A]);
+    expect(await next).toBe(true);
+  });
+
+  it('invalidate() without an origin ends serving the old list stale', async () => {
+    let fail = false;
+    const t = setup(() => (fail ? Promise.reject(new Error('down')) : [A]), { ttl: 1_000, staleIfError: 60_000 });
+    expect(await t.ask(A)).toBe(true);
+    t.cache.invalidate();
+    fail = true;
+    expect(await t.ask(A)).toBe(false);
+  });
+
+  it('the stale list answers until ttl + staleIfError after its load, not at that instant', async () => {
+    let fail = false;
+    const t = setup(() => (fail ? Promise.reject(new Error('down')) : [A]), { ttl: 1_000, staleIfError: 5_000, errorTtl: 0 });
+    const t0 = t.clock.t;
+    expect(await t.ask(A)).toBe(true);
+    fail = true;
+    t.clock.t = t0 + 5_999;
+    expect(await t.ask(A)).toBe(true);
+    t.clock.t = t0 + 6_000;
+    expect(await t.ask(A)).toBe(false);
+  });
+
+  it('a list that comes after the timeout is not kept, and the timeout is logged', async () => {
+    const loads = heldLoads();
+    const t = setup(loads.load, { timeout: 20, errorTtl: 1_000 });
+    expect(await t.ask(A)).toBe(false);
+    loads.held[0].resolve([A]);
+    await flush();
+    expect(t.cache.decide(A, undefined)).toBe(false); // within errorTtl: no list, and the late one was not kept
+    expect(t.cache.size).toBe(0);
+    expect(t.logs).toEqual([['warn', 'Tenants.allOrigins() failed: no list within 20 ms; refusing origins it cannot confirm']]);
+  });
+
+  it("a loader that throws is logged with its own error's message", async () => {
+    const t = setup(() => {
+      throw new Error('no such table: tenants');
+    });
+    expect(await t.ask(A)).toBe(false);
+    expect(t.logs).toEqual([['warn', 'Tenants.allOrigins() failed: no such table: tenants; refusing origins it cannot confirm']]);
+  });
+
+  it('a value that merely prints as an origin (an array) is ignored and named', async () => {
+    const t = setup(() => [A, [B] as unknown as string]);
+    expect(await t.ask(A)).toBe(true);
+    expect(t.cache.size).toBe(1);
+    expect(t.logs[0][1]).toMatch(/returned 1 value that is not a serialized origin \(\["https:\/\/b\.example"\]\)/);
+  });
+
+  it('logs the first failed load even when the clock reads less than 30 s, and says "origin resolver" when not named', async () => {
+    const logs: string[] = [];
+    const cache = new OriginListCache(
+      () => Promise.reject(new Error('down')),
+      {},
+      (_, message) => logs.push(message),
+      undefined,
+      () => 1_000,
+    );
+    expect(await cache.decide(A, undefined)).toBe(false);
+    expect(logs).toEqual(['origin resolver.allOrigins() failed: down; refusing origins it cannot confirm']);
+  });
+});

@@ -329,3 +329,84 @@ describe('RouteGroup', () => {
     });
   });
 });
+
+describe('the index, at its edges', () => {
+  it('has path policies when some entry is one, among controller routes', () => {
+    const index = new CorsRouteIndex(
+      entries([
+        ['GET', '/a'],
+        ['GET', '/b', A, { pathPolicy: true }],
+      ]),
+      express,
+    );
+    expect(index.hasPathPolicies).toBe(true);
+  });
+
+  it('serves HEAD with GET unless the router does not (headFromGet: false), for static and parameterized paths', () => {
+    const rows: Row[] = [
+      ['GET', '/s'],
+      ['GET', '/d/:id'],
+    ];
+    const withHead = new CorsRouteIndex(entries(rows), express);
+    expect(withHead.lookup('/s')!.forMethod('HEAD')?.info).toBe('#0');
+    expect(withHead.lookup('/d/1')!.forMethod('HEAD')?.info).toBe('#1');
+    const withoutHead = new CorsRouteIndex(entries(rows), { ...express, headFromGet: false });
+    expect(withoutHead.lookup('/s')!.forMethod('HEAD')).toBeUndefined();
+    expect(withoutHead.lookup('/d/1')!.forMethod('HEAD')).toBeUndefined();
+    expect(new RouteGroup(entries([['GET', '/x']])).forMethod('HEAD')?.info).toBe('#0'); // the default
+  });
+
+  it('tests a route filed under a first segment when it comes after every pattern tested for all paths', () => {
+    const index = new CorsRouteIndex(
+      entries([
+        ['GET', '/:slug'],
+        ['GET', '/cats/:id'],
+        ['PUT', '/cats/:id'],
+      ]),
+      express,
+    );
+    expect(served(index, '/cats/1')).toEqual(['#1', '#2']);
+    expect(served(index, '/cats')).toEqual(['#0']);
+  });
+
+  it('keeps one group per combination of matching routes, for at most 1 024 combinations', () => {
+    const rows: Row[] = Array.from({ length: 1_100 }, (_, i): Row => ['GET', `/r${i}/:id`]);
+    const index = new CorsRouteIndex(entries(rows), express);
+    expect(index.lookup('/r0/a')).toBe(index.lookup('/r0/b'));
+    for (let i = 1; i < 1_024; i++) expect(index.lookup(`/r${i}/a`)).toBe(index.lookup(`/r${i}/b`));
+    // The 1 025th combination is answered, not kept.
+    const late = index.lookup('/r1024/a')!;
+    expect(late.entries.map((e) => e.info)).toEqual(['#1024']);
+    expect(index.lookup('/r1024/a')).not.toBe(late);
+    expect(index.lookup('/r0/c')).toBe(index.lookup('/r0/a'));
+  });
+
+  it('a claimed path with duplicate slashes is that path only when the router folds them', () => {
+    const rows: Row[] = [['POST', '/graphql', A, { pathPolicy: true }]];
+    const strict = new CorsRouteIndex(entries(rows), express);
+    expect(strict.claimedGroup('//graphql')).toBeNull();
+    expect(strict.claimedInAnotherSpelling('//graphql')).toBe(false);
+    const folding = new CorsRouteIndex(entries(rows), { ...express, ignoreDuplicateSlashes: true });
+    expect(folding.claimedGroup('//graphql')?.entries.map((e) => e.info)).toEqual(['#0']);
+    expect(folding.claimedInAnotherSpelling('//graph%71l')).toBe(true);
+  });
+});
+
+describe('RouteGroup, at its edges', () => {
+  it('a host-bound entry never serves a request whose hostname is unknown, even one bound to every host', () => {
+    const g = new RouteGroup(entries([['GET', '/x', A, { hosts: [/.*/] }]]));
+    expect(g.forMethod('GET')).toBeUndefined();
+    expect(g.forMethod('GET', 'any.example')?.info).toBe('#0');
+  });
+
+  it('lists the methods of an entry with CORS off (null policy): those of the other entries with CORS off', () => {
+    const g = new RouteGroup(
+      entries([
+        ['GET', '/x', null],
+        ['PUT', '/x', null],
+        ['POST', '/x', A],
+      ]),
+    );
+    expect(g.allowMethods(g.entries[0], 'GET')).toBe('GET, PUT');
+  });
+});
