@@ -41,6 +41,23 @@ class DefaultsController {
     rawResponse(res).writeHead(200, { Vary: 'Accept-Encoding', 'Content-Type': 'text/plain' });
     rawResponse(res).end('raw');
   }
+  @Get('vary-last') @Header('Vary', 'Accept, Origin') varyLast() {
+    return 'vary';
+  }
+  @Get('vary-lookalikes') @Header('Vary', 'X-Origin, Origin-Hint') varyLookalikes() {
+    return 'vary';
+  }
+  @Get('vary-star') @Header('Vary', '*') varyStar() {
+    return 'vary';
+  }
+  @Get('write-head-plain') writeHeadPlain(@Res() res: unknown) {
+    rawResponse(res).writeHead(200, { 'Content-Type': 'text/plain' });
+    rawResponse(res).end('raw');
+  }
+  @Get('write-head-origin') writeHeadOrigin(@Res() res: unknown) {
+    rawResponse(res).writeHead(200, { 'Content-Type': 'text/plain', Vary: 'Origin, Accept' });
+    rawResponse(res).end('raw');
+  }
   @Get('append') append(@Res() res: { vary?(field: string): void; getHeader(name: string): unknown }) {
     // Express's res.vary(); on Fastify, appending to the value the reply reports (which includes Node's headers).
     if (typeof res.vary === 'function') res.vary('Accept-Encoding');
@@ -137,6 +154,23 @@ describe.each(ADAPTERS)('actual requests (%s)', (adapter) => {
   it('does not duplicate Origin when the handler appends to Vary', async () => {
     const res = await http(app).get('/defaults/append').set('Origin', APP).expect(200);
     expect(varyOf(res).sort()).toEqual(['accept-encoding', 'origin']);
+  });
+
+  it('appends Origin to a Vary that names it only in longer names, and never twice to one that names it', async () => {
+    const last = await http(app).get('/defaults/vary-last').set('Origin', APP).expect(200);
+    expect(varyOf(last)).toEqual(['accept', 'origin']);
+    const lookalikes = await http(app).get('/defaults/vary-lookalikes').set('Origin', APP).expect(200);
+    expect(varyOf(lookalikes)).toEqual(['x-origin', 'origin-hint', 'origin']);
+    const star = await http(app).get('/defaults/vary-star').set('Origin', APP).expect(200);
+    expect(star.headers['vary']).toBe('*');
+  });
+
+  it('writeHead(status, headers) without Vary gets Vary: Origin; with one naming Origin, it is left as it is', async () => {
+    const plain = await http(app).get('/defaults/write-head-plain').set('Origin', APP).expect(200, 'raw');
+    expect(plain.headers['vary']).toBe('Origin');
+    expect(Object.keys(plain.headers).filter((name) => name === 'undefined' || name === 'null')).toEqual([]);
+    const named = await http(app).get('/defaults/write-head-origin').set('Origin', APP).expect(200, 'raw');
+    expect(named.headers['vary']).toBe('Origin, Accept');
   });
 
   it('@Cors(false) sends no CORS header and no Vary', async () => {

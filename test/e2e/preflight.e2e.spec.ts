@@ -317,6 +317,15 @@ describe.each(ADAPTERS)('preflight (%s)', (adapter) => {
     expect(own.headers['access-control-allow-origin']).toBe(APP);
   });
 
+  it('neither an OPTIONS without Origin nor a GET carrying Access-Control-Request-Method is a preflight', async () => {
+    const noOrigin = await http(app).options('/api/own-options').set('Access-Control-Request-Method', 'GET').expect(200, 'my options');
+    expect(noOrigin.headers['access-control-allow-methods']).toBeUndefined();
+    expect(calls.options).toBe(1);
+    const get = await http(app).get('/api/own-options').set('Origin', APP).set('Access-Control-Request-Method', 'PUT').expect(200, 'get');
+    expect(get.headers['access-control-allow-origin']).toBe(APP);
+    expect(get.headers['access-control-allow-methods']).toBeUndefined();
+  });
+
   it("a preflight to a path with the user's own @Options() is answered by the library", async () => {
     const res = await preflight(app, '/api/own-options', APP, 'GET', 'x-a').expect(204);
     expect(res.headers['access-control-allow-methods']).toBe('GET, OPTIONS');
