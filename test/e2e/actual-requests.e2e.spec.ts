@@ -54,6 +54,13 @@ class DefaultsController {
     rawResponse(res).writeHead(200, { 'Content-Type': 'text/plain' });
     rawResponse(res).end('raw');
   }
+  @Get('vary-empty') @Header('Vary', '') varyEmpty() {
+    return 'vary';
+  }
+  @Get('write-head-null') writeHeadNull(@Res() res: unknown) {
+    rawResponse(res).writeHead(200, null as unknown as Record<string, string>); // Node accepts it: no headers
+    rawResponse(res).end('raw');
+  }
   @Get('write-head-origin') writeHeadOrigin(@Res() res: unknown) {
     rawResponse(res).writeHead(200, { 'Content-Type': 'text/plain', Vary: 'Origin, Accept' });
     rawResponse(res).end('raw');
@@ -169,6 +176,10 @@ describe.each(ADAPTERS)('actual requests (%s)', (adapter) => {
     const plain = await http(app).get('/defaults/write-head-plain').set('Origin', APP).expect(200, 'raw');
     expect(plain.headers['vary']).toBe('Origin');
     expect(Object.keys(plain.headers).filter((name) => name === 'undefined' || name === 'null')).toEqual([]);
+    const none = await http(app).get('/defaults/write-head-null').set('Origin', APP).expect(200, 'raw');
+    expect(none.headers['vary']).toBe('Origin');
+    const empty = await http(app).get('/defaults/vary-empty').set('Origin', APP).expect(200);
+    expect(empty.headers['vary']).toBe('Origin');
     const named = await http(app).get('/defaults/write-head-origin').set('Origin', APP).expect(200, 'raw');
     expect(named.headers['vary']).toBe('Origin, Accept');
   });
