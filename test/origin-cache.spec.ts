@@ -1,6 +1,7 @@
 /** The decision cache on its own: a fake clock for TTLs, real timers for timeouts. */
 import { jest } from '@jest/globals';
 import { OriginDecisionCache, OriginCacheOptions, ORIGIN_CACHE_DEFAULTS } from '../lib/index.js';
+import { flush, heldCalls } from './held.js';
 
 type Answer = boolean | Promise<boolean>;
 
@@ -202,9 +203,8 @@ describe('OriginDecisionCache', () => {
 
 /** A store whose answers the test releases by hand. */
 function heldStore() {
-  const held: { origin: string; resolve: (v: boolean) => void; reject: (e: Error) => void }[] = [];
-  const decide = (origin: string) => new Promise<boolean>((resolve, reject) => held.push({ origin, resolve, reject }));
-  return { held, decide };
+  const { held, call } = heldCalls<boolean>();
+  return { held, decide: call };
 }
 
 describe('OriginDecisionCache: concurrent lookups are bounded', () => {
@@ -274,8 +274,7 @@ describe('OriginDecisionCache: concurrent lookups are bounded', () => {
     expect(t.cache.decide(B, undefined)).toBe(false);
     expect(t.calls).toEqual([A]);
     store.held[0].resolve(true); // the late answer frees the slot (and is not stored: the request was answered)
-    await Promise.resolve();
-    await Promise.resolve();
+    await flush();
     expect(t.cache.inFlight).toBe(0);
   });
 
@@ -398,11 +397,6 @@ describe('OriginDecisionCache: what it logs while the store fails', () => {
   });
 });
 
-/** Lets promise callbacks already queued run (a settled lookup's then-handlers). */
-async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await Promise.resolve();
-}
-
 describe('OriginDecisionCache: sharing, eviction order and late answers', () => {
   it.each([
     ['only ttl', { ttl: 1_000, negativeTtl: 0, errorTtl: 0 }],
@@ -522,19 +516,25 @@ describe('OriginDecisionCache: sharing, eviction order and late answers', () => 
   });
 });
 
+/** A synchronous store that answers "allowed" until the test sets `down`; then it throws (for `only` alone, if given). */
+function switchableStore(only?: string) {
+  const store = {
+    down: false,
+    decide: (origin: string): boolean => {
+      if (store.down && (only === undefined || origin === only)) throw new Error('down');
+      return true;
+    },
+  };
+  return store;
+}
+
 describe('OriginDecisionCache: staleIfError, errorTtl and revoked origins', () => {
   it('serves an "allowed" answer stale until ttl + staleIfError after it, retrying every errorTtl, and not at that instant', () => {
-    let down = false;
-    const t = setup(
-      () => {
-        if (down) throw new Error('down');
-        return true;
-      },
-      { ttl: 1_000, staleIfError: 5_000, errorTtl: 100 },
-    );
+    const store = switchableStore();
+    const t = setup(store.decide, { ttl: 1_000, staleIfError: 5_000, errorTtl: 100 });
     const t0 = t.clock.t;
     expect(t.cache.decide(A, undefined)).toBe(true);
-    down = true;
+    store.down = true;
     t.clock.t = t0 + 5_000; // past ttl, within staleIfError (stale until t0 + 6 000)
     expect(t.cache.decide(A, undefined)).toBe(true);
     expect(t.calls).toHaveLength(2);
@@ -583,32 +583,20 @@ describe('OriginDecisionCache: staleIfError, errorTtl and revoked origins', () =
   });
 
   it('with errorTtl 0 a failure stores nothing: it evicts no other answer, and drops its own expired one', () => {
-    let down = false;
-    const t = setup(
-      (o) => {
-        if (down && o === B) throw new Error('down');
-        return true;
-      },
-      { max: 1, ttl: 1_000, errorTtl: 0 },
-    );
+    const onlyB = switchableStore(B);
+    const t = setup(onlyB.decide, { max: 1, ttl: 1_000, errorTtl: 0 });
     expect(t.cache.decide(A, undefined)).toBe(true);
-    down = true;
+    onlyB.down = true;
     expect(t.cache.decide(B, undefined)).toBe(false);
     expect(t.cache.decide(A, undefined)).toBe(true); // still cached
     expect(t.calls).toEqual([A, B]);
 
-    const u = setup(
-      () => {
-        if (down) throw new Error('down');
-        return true;
-      },
-      { ttl: 1_000, errorTtl: 0 },
-    );
-    down = false;
+    const store = switchableStore();
+    const u = setup(store.decide, { ttl: 1_000, errorTtl: 0 });
     u.cache.decide(B, undefined);
     expect(u.cache.size).toBe(1);
     u.clock.t += 2_000;
-    down = true;
+    store.down = true;
     expect(u.cache.decide(B, undefined)).toBe(false);
     expect(u.cache.size).toBe(0);
   });
@@ -629,19 +617,13 @@ describe('OriginDecisionCache: log lines, exactly', () => {
   });
 
   it('says nothing about answering again when nothing failed, and "1 failed lookup" in the singular', () => {
-    let down = false;
-    const t = setup(
-      () => {
-        if (down) throw new Error('down');
-        return true;
-      },
-      { ttl: 0, errorTtl: 0 },
-    );
+    const store = switchableStore();
+    const t = setup(store.decide, { ttl: 0, errorTtl: 0 });
     expect(t.cache.decide(A, undefined)).toBe(true);
     expect(t.logs).toEqual([]);
-    down = true;
+    store.down = true;
     expect(t.cache.decide(A, undefined)).toBe(false);
-    down = false;
+    store.down = false;
     expect(t.cache.decide(A, undefined)).toBe(true);
     expect(t.logs[1]).toEqual(['log', 'TestResolver answers again after 1 failed lookup']);
   });

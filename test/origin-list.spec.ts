@@ -1,6 +1,7 @@
 /** The allow-list mode on its own (a resolver with allOrigins()): a fake clock for TTLs, real timers for timeouts. */
 import { OriginListCache } from '../lib/core/cors-origin-list.js';
 import type { OriginCacheOptions } from '../lib/index.js';
+import { flush, heldCalls } from './held.js';
 
 function setup(load: () => Iterable<string> | Promise<Iterable<string>>, options: OriginCacheOptions = {}) {
   const clock = { t: 1_000_000 };
@@ -190,15 +191,10 @@ describe('OriginListCache', () => {
   });
 });
 
-async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await Promise.resolve();
-}
-
 /** A loader whose loads the test settles by hand. */
 function heldLoads() {
-  const held: { resolve: (v: string[]) => void; reject: (e: Error) => void }[] = [];
-  const load = () => new Promise<string[]>((resolve, reject) => held.push({ resolve, reject }));
-  return { held, load };
+  const { held, call } = heldCalls<string[]>();
+  return { held, load: call };
 }
 
 describe('OriginListCache: invalidate() during a load, late loads, boundaries', () => {
