@@ -36,6 +36,7 @@ export function browserAvailable(suite: string): boolean {
 /** `describe` when Chromium is there (or under CI=true); else the suite is skipped with the reason in its title. */
 export function describeWithBrowser(run: boolean, name: string, fn: () => void): void {
   if (run) describe(name, fn);
+  // Skipped only without /usr/bin/chromium and outside CI (CI=true runs it and fails): the reason, MISSING, is in the title.
   else describe.skip(`${name}: skipped, ${MISSING}`, fn);
 }
 

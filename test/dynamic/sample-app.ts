@@ -46,6 +46,7 @@ export function describeWithService(name: string, variable: 'DATABASE_URL' | 'RE
   } else {
     const reason = `${variable} is not set (run with ${variable}=${example}; under CI=true this fails instead)`;
     process.stderr.write(`skipped "${name}": ${reason}\n`);
+    // Skipped only when the service's URL is unset outside CI (CI=true fails instead): the reason is in the title.
     describe.skip(`${name}: skipped, ${reason}`, fn);
   }
 }
