@@ -14,11 +14,15 @@ export default {
     '<rootDir>/test/e2e/bad-input.e2e.spec.ts',
     '<rootDir>/test/e2e/express-hook.e2e.spec.ts',
     '<rootDir>/test/e2e/fastify-hook.e2e.spec.ts',
+    '<rootDir>/test/e2e/express-fallback.e2e.spec.ts',
     // Which route (and so which policy) a request reaches: the Fastify binding's own router reading, and paths
     // outside the controllers.
     '<rootDir>/test/e2e/routing-agreement.e2e.spec.ts',
     '<rootDir>/test/e2e/paths.e2e.spec.ts',
     '<rootDir>/test/e2e/beyond-controllers.e2e.spec.ts',
+    // Origins decided asynchronously (a resolver, its cache, a flood, a store that fails or hangs): the bindings'
+    // paths that wait for a decision. No database: the store is in memory.
+    '<rootDir>/test/dynamic/resolver.e2e.spec.ts',
   ],
   reporters: ['default'],
   transform: {

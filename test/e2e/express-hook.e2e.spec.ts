@@ -93,4 +93,16 @@ describe('the Express hook sees the request as the app does', () => {
     const res = await preflight(app, '/hosted', APP, 'PUT').set('Host', 'admin.example.com').expect(204);
     expect(res.headers['x-powered-by']).toBe('Express');
   });
+
+  it("and leaves X-Powered-By out once the app disables it (app.disable('x-powered-by'), read per request)", async () => {
+    const express = app.getHttpAdapter().getInstance() as { disable(name: string): void; enable(name: string): void };
+    express.disable('x-powered-by');
+    try {
+      const res = await preflight(app, '/hosted', APP, 'PUT').set('Host', 'admin.example.com').expect(204);
+      expect(res.headers['access-control-allow-origin']).toBe(APP);
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    } finally {
+      express.enable('x-powered-by');
+    }
+  });
 });
