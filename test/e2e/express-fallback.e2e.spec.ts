@@ -11,6 +11,7 @@
 import { Controller, Get, INestApplication, Put } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
+import type { Request } from 'express';
 import { Cors, CorsModule } from '../../lib/index.js';
 import { corsHeaders, expectNoCors, http, preflight, varyOf } from '../helpers.js';
 
@@ -51,6 +52,18 @@ class AdminHostController {
   }
 }
 
+/** An origin function that reads Express's req.hostname: in the middleware the request is Express's already. */
+@Controller('tenant')
+@Cors({ origin: (origin: string, req: Request) => req.hostname === 'api.example.com' && origin === APP })
+class TenantController {
+  @Get() get() {
+    return 'tenant';
+  }
+  @Put() put() {
+    return 'tenant put';
+  }
+}
+
 @Controller('webhook')
 @Cors(false)
 class WebhookController {
@@ -64,8 +77,9 @@ describe.each<Hidden>(['handle', 'request', 'response'])('an Express app whose %
   let adapter: PartlyHiddenExpressAdapter;
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [CorsModule.forRoot()],
-      controllers: [AccountController, AdminHostController, WebhookController],
+      // originCache: false: the tenant function's answer depends on the Host, not on the origin alone.
+      imports: [CorsModule.forRoot({ originCache: false })],
+      controllers: [AccountController, AdminHostController, TenantController, WebhookController],
     }).compile();
     adapter = new PartlyHiddenExpressAdapter(hidden);
     app = moduleRef.createNestApplication(adapter, { logger: false });
@@ -112,6 +126,16 @@ describe.each<Hidden>(['handle', 'request', 'response'])('an Express app whose %
   it("reads req.hostname for a host-bound route (the request is Express's by then)", async () => {
     const admin = await preflight(app, '/hosted', APP, 'PUT').set('Host', 'admin.example.com').expect(204);
     expect(admin.headers['access-control-allow-origin']).toBe(APP);
+  });
+
+  it('gives an origin function the request as Express has it, for a preflight and for a GET', async () => {
+    const pre = await preflight(app, '/tenant', APP, 'PUT').set('Host', 'api.example.com').expect(204);
+    expect(pre.headers['access-control-allow-origin']).toBe(APP);
+    await preflight(app, '/tenant', APP, 'PUT').set('Host', 'other.example.com').expect(403);
+    const get = await http(app).get('/tenant').set('Host', 'api.example.com').set('Origin', APP).expect(200, 'tenant');
+    expect(get.headers['access-control-allow-origin']).toBe(APP);
+    const other = await http(app).get('/tenant').set('Host', 'other.example.com').set('Origin', APP).expect(200, 'tenant');
+    expectNoCors(other);
   });
 
   it('passes a @Cors(false) route and a path no route has to the app, untouched', async () => {

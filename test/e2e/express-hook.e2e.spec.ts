@@ -6,7 +6,10 @@
  * host-bound routes read of the request there is what they read inside the app.
  */
 import { Controller, Get, INestApplication, Put } from '@nestjs/common';
-import type { Request } from 'express';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import express, { Request } from 'express';
+import request from 'supertest';
 import { Cors, CorsModule } from '../../lib/index.js';
 import { corsHeaders, createApp, http, preflight, varyOf } from '../helpers.js';
 
@@ -104,5 +107,45 @@ describe('the Express hook sees the request as the app does', () => {
     } finally {
       express.enable('x-powered-by');
     }
+  });
+});
+
+/**
+ * A Nest app mounted in another Express app (`outer.use('/v1', nestExpress)`): the outer router calls the Nest app's
+ * `app.handle` with a request it has set up (its prototype, `originalUrl` with the mount path, `url` without it).
+ * The hook keeps what is there: the origin function reads the full `originalUrl`, and the route table is matched on
+ * the path the Nest app sees.
+ */
+describe('the Express hook in a Nest app mounted in another Express app', () => {
+  let app: INestApplication;
+  let outer: express.Express;
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [CorsModule.forRoot({ originCache: false })],
+      controllers: [TenantController],
+    }).compile();
+    app = moduleRef.createNestApplication(new ExpressAdapter(), { logger: false });
+    await app.init();
+    outer = express();
+    outer.use('/v1', app.getHttpAdapter().getInstance());
+  });
+  afterAll(() => app.close());
+  beforeEach(() => (seen.length = 0));
+
+  it('an origin function reads the originalUrl the outer app set, mount path included', async () => {
+    const res = await request(outer).get('/v1/tenant?x=1').set('Host', 'api.example.com').set('Origin', APP).expect(200, 'tenant');
+    expect(res.headers['access-control-allow-origin']).toBe(APP);
+    expect(seen).toEqual([{ hostname: 'api.example.com', origin: APP, originalUrl: '/v1/tenant?x=1', query: { x: '1' } }]);
+  });
+
+  it('a preflight to the mounted route is answered by its policy', async () => {
+    const res = await request(outer)
+      .options('/v1/tenant')
+      .set('Host', 'api.example.com')
+      .set('Origin', APP)
+      .set('Access-Control-Request-Method', 'PUT')
+      .expect(204);
+    expect(res.headers['access-control-allow-origin']).toBe(APP);
+    expect(seen[0]).toMatchObject({ originalUrl: '/v1/tenant' });
   });
 });
