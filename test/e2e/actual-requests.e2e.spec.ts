@@ -61,6 +61,15 @@ class DefaultsController {
     rawResponse(res).writeHead(200, null as unknown as Record<string, string>); // Node accepts it: no headers
     rawResponse(res).end('raw');
   }
+  // A Vary given as a list (Node accepts arrays for any header): on the response, or in writeHead's headers.
+  @Get('vary-array') varyArray(@Res() res: unknown) {
+    rawResponse(res).setHeader('Vary', ['Accept', 'Cookie']);
+    rawResponse(res).end('raw');
+  }
+  @Get('write-head-vary-array') writeHeadVaryArray(@Res() res: unknown) {
+    rawResponse(res).writeHead(200, { 'Content-Type': 'text/plain', Vary: ['Accept', 'Cookie'] });
+    rawResponse(res).end('raw');
+  }
   @Get('write-head-origin') writeHeadOrigin(@Res() res: unknown) {
     rawResponse(res).writeHead(200, { 'Content-Type': 'text/plain', Vary: 'Origin, Accept' });
     rawResponse(res).end('raw');
@@ -182,6 +191,13 @@ describe.each(ADAPTERS)('actual requests (%s)', (adapter) => {
     expect(empty.headers['vary']).toBe('Origin');
     const named = await http(app).get('/defaults/write-head-origin').set('Origin', APP).expect(200, 'raw');
     expect(named.headers['vary']).toBe('Origin, Accept');
+  });
+
+  it('a Vary given as a list, on the response or to writeHead, keeps its names and gets Origin after them', async () => {
+    const set = await http(app).get('/defaults/vary-array').set('Origin', APP).expect(200, 'raw');
+    expect(set.headers['vary']).toBe('Accept, Cookie, Origin');
+    const written = await http(app).get('/defaults/write-head-vary-array').set('Origin', APP).expect(200, 'raw');
+    expect(written.headers['vary']).toBe('Accept, Cookie, Origin');
   });
 
   it('@Cors(false) sends no CORS header and no Vary', async () => {
