@@ -22,11 +22,13 @@ type Hidden = 'handle' | 'request' | 'response';
 
 /** Express behind a Proxy that hides one property from whoever reads the instance. */
 class PartlyHiddenExpressAdapter extends ExpressAdapter {
+  /** The Express app itself, as the tests inspect it. */
+  readonly express: { handle: { name: string }; router: { stack: { name: string }[] } };
   private readonly view: object;
   constructor(hidden: Hidden) {
     super();
-    const app = super.getInstance<object>();
-    this.view = new Proxy(app, { get: (target, key) => (key === hidden ? undefined : Reflect.get(target, key)) });
+    this.express = super.getInstance();
+    this.view = new Proxy(this.express, { get: (target, key) => (key === hidden ? undefined : Reflect.get(target, key)) });
   }
   override getInstance<T = unknown>(): T {
     return this.view as T;
@@ -88,10 +90,9 @@ describe.each<Hidden>(['handle', 'request', 'response'])('an Express app whose %
   afterAll(() => app.close());
 
   it('leaves app.handle as it is and runs as a middleware ahead of the body parsers', () => {
-    const express = (adapter as unknown as { instance: { handle: { name: string }; router: { stack: { name: string }[] } } }).instance;
-    expect(express.handle.name).toBe('handle');
+    expect(adapter.express.handle.name).toBe('handle');
     // Ahead of the body parsers (and so of every middleware the app adds).
-    const names = express.router.stack.map((layer) => layer.name);
+    const names = adapter.express.router.stack.map((layer) => layer.name);
     expect(names.slice(0, names.indexOf('jsonParser'))).toContain('nestjsRouteCors');
   });
 
