@@ -9,6 +9,8 @@ import base from './jest.config.js';
 export default {
   ...base,
   testMatch: [
+    // pinHook and checkHandshake on their own (fast; jest.stryker-gateway-unit.config.js runs only this one).
+    '<rootDir>/test/gateways/cors-gateway.pin.spec.ts',
     '<rootDir>/test/gateways/socket-io.e2e.spec.ts',
     '<rootDir>/test/gateways/ws.e2e.spec.ts',
     '<rootDir>/test/gateways/startup.e2e.spec.ts',
