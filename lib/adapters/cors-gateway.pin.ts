@@ -50,9 +50,11 @@ export function pinHook<F extends Hook>(
   const pinned = new WeakSet<object>();
   const pinOn = (options: object): void => {
     if (pinned.has(options)) return;
-    accept((options as Record<string, unknown>)[hookKey]);
-    // Throws (TypeError) on a frozen object or one already pinned elsewhere: loud, never an unchecked handshake.
+    const initial = (options as Record<string, unknown>)[hookKey];
+    // Throws (TypeError) on a frozen object or one already pinned elsewhere: loud, never an unchecked handshake,
+    // and before the app's function is taken from it (a failed replacement leaves the current one in place).
     Object.defineProperty(options, hookKey, { get: current, set: accept, enumerable: true, configurable: false });
+    accept(initial);
     pinned.add(options);
   };
 

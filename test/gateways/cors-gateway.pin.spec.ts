@@ -231,16 +231,19 @@ describe('pinHook', () => {
 
   it.each([
     ['frozen', () => Object.freeze({})],
+    ['frozen (with a hook)', () => Object.freeze({ allowRequest: g })],
     ['sealed (with a hook)', () => Object.seal({ allowRequest: g })],
     ['not extensible', () => Object.preventExtensions({})],
-  ])('replacing the options with %s options throws TypeError and keeps the current ones', (_name, make) => {
+  ])('replacing the options with %s options throws TypeError and keeps the current ones and their function', (_name, make) => {
     const t = pin({ allowRequest: f });
     const opts = t.holder.opts;
     expect(() => {
       t.holder.opts = make() as Options;
     }).toThrow(TypeError);
     expect(t.holder.opts).toBe(opts);
-    expect(typeof t.read()).toBe('function');
+    // A failed replacement changes nothing: the app's function (its own auth, say) is still the one that runs.
+    expect(t.user()).toBe(f);
+    expect(t.read()()).toBe(f);
   });
 
   it('options already pinned by another pin cannot be pinned again (TypeError)', () => {
