@@ -3,8 +3,18 @@
  * (jest.stryker-bindings.config.js), their code only runs inside a real Nest app with real handshakes, so their tests
  * are the gateway e2e specs, on Express only (TEST_ADAPTERS=express, set by the script: the gateway code does not
  * depend on the HTTP platform). Transpile only.
+ *
+ * GATEWAY_TRANSPORT=ws (or socket.io) leaves out the other transport's e2e spec, for a run that mutates one binding
+ * file only (its mutants cannot be reached from the other one's spec; each mutant runs every spec, ~10 s in all).
  */
 import base from './jest.config.js';
+
+const ONLY_FOR = { ws: 'ws.e2e', 'socket.io': 'socket-io.e2e' };
+const transport = process.env.GATEWAY_TRANSPORT || undefined;
+if (transport !== undefined && !(transport in ONLY_FOR)) throw new Error(`GATEWAY_TRANSPORT must be ws or socket.io, not ${transport}`);
+const elsewhere = Object.entries(ONLY_FOR)
+  .filter(([name]) => transport !== undefined && transport !== name)
+  .map(([, spec]) => spec);
 
 export default {
   ...base,
@@ -15,7 +25,7 @@ export default {
     '<rootDir>/test/gateways/ws.e2e.spec.ts',
     '<rootDir>/test/gateways/startup.e2e.spec.ts',
     '<rootDir>/test/gateways/startup-window.e2e.spec.ts',
-  ],
+  ].filter((path) => !elsewhere.some((spec) => path.endsWith(`/${spec}.spec.ts`))),
   reporters: ['default'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.stryker.json' }],
