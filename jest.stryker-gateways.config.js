@@ -1,26 +1,28 @@
 /**
  * Jest for mutation testing of the WebSocket gateway bindings (`npm run mutation:gateways`): like the HTTP bindings
- * (jest.stryker-bindings.config.js), their code only runs inside a real Nest app with real handshakes, so their tests
- * are the gateway e2e specs, on Express only (TEST_ADAPTERS=express, set by the script: the gateway code does not
- * depend on the HTTP platform). Transpile only.
+ * (jest.stryker-bindings.config.js), their code runs inside a real Nest app with real handshakes, so their tests are
+ * the gateway e2e specs, on Express only (TEST_ADAPTERS=express, set by the script: the gateway code does not depend
+ * on the HTTP platform), plus the fast specs of the pure pieces and of a binding with stand-in servers. Transpile only.
  *
- * GATEWAY_TRANSPORT=ws (or socket.io) leaves out the other transport's e2e spec, for a run that mutates one binding
+ * GATEWAY_TRANSPORT=ws (or socket.io) leaves out the other transport's specs, for a run that mutates one binding
  * file only (its mutants cannot be reached from the other one's spec; each mutant runs every spec, ~10 s in all).
  */
 import base from './jest.config.js';
 
-const ONLY_FOR = { ws: 'ws.e2e', 'socket.io': 'socket-io.e2e' };
+const ONLY_FOR = { ws: ['ws.binding', 'ws.e2e'], 'socket.io': ['socket-io.e2e'] };
 const transport = process.env.GATEWAY_TRANSPORT || undefined;
 if (transport !== undefined && !(transport in ONLY_FOR)) throw new Error(`GATEWAY_TRANSPORT must be ws or socket.io, not ${transport}`);
 const elsewhere = Object.entries(ONLY_FOR)
   .filter(([name]) => transport !== undefined && transport !== name)
-  .map(([, spec]) => spec);
+  .flatMap(([, specs]) => specs);
 
 export default {
   ...base,
   testMatch: [
     // pinHook and checkHandshake on their own (fast; jest.stryker-gateway-unit.config.js runs only this one).
     '<rootDir>/test/gateways/cors-gateway.pin.spec.ts',
+    // The bindings on their own, with stand-in servers: every form of the app's own hook, exact callback arguments.
+    '<rootDir>/test/gateways/ws.binding.spec.ts',
     '<rootDir>/test/gateways/socket-io.e2e.spec.ts',
     '<rootDir>/test/gateways/ws.e2e.spec.ts',
     '<rootDir>/test/gateways/startup.e2e.spec.ts',
