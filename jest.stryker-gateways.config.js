@@ -9,7 +9,7 @@
  */
 import base from './jest.config.js';
 
-const ONLY_FOR = { ws: ['ws.binding', 'ws.e2e'], 'socket.io': ['socket-io.e2e'] };
+const ONLY_FOR = { ws: ['ws.binding', 'ws.e2e'], 'socket.io': ['socket-io.binding', 'socket-io.e2e'] };
 const transport = process.env.GATEWAY_TRANSPORT || undefined;
 if (transport !== undefined && !(transport in ONLY_FOR)) throw new Error(`GATEWAY_TRANSPORT must be ws or socket.io, not ${transport}`);
 const elsewhere = Object.entries(ONLY_FOR)
@@ -19,10 +19,11 @@ const elsewhere = Object.entries(ONLY_FOR)
 export default {
   ...base,
   testMatch: [
-    // pinHook and checkHandshake on their own (fast; jest.stryker-gateway-unit.config.js runs only this one).
+    // pinHook and checkHandshake on their own (fast; jest.stryker-gateway-unit.config.js runs the unit specs alone).
     '<rootDir>/test/gateways/cors-gateway.pin.spec.ts',
     // The bindings on their own, with stand-in servers: every form of the app's own hook, exact callback arguments.
     '<rootDir>/test/gateways/ws.binding.spec.ts',
+    '<rootDir>/test/gateways/socket-io.binding.spec.ts',
     '<rootDir>/test/gateways/socket-io.e2e.spec.ts',
     '<rootDir>/test/gateways/ws.e2e.spec.ts',
     '<rootDir>/test/gateways/startup.e2e.spec.ts',
