@@ -434,8 +434,7 @@ function pathPolicyPath(routePath: string | undefined, requestPath: string): str
 }
 
 /** The per-request hook: answers preflights, puts CORS headers on actual requests, then `done()`. */
-export function createFastifyCorsHook(runtime: CorsRuntime, instance: FastifyInstanceLike, routes?: FastifyRoutes) {
-  const router = routes ?? new FastifyRoutes(instance, [], { any: false });
+function createFastifyCorsHook(runtime: CorsRuntime, router: FastifyRoutes) {
   return function nestjsRouteCors(request: FastifyRequestLike, reply: FastifyReplyLike, done: Done): void {
     let proceeded = false;
     const proceed: Done = (err) => {
@@ -617,7 +616,7 @@ export const fastifyBinding: CorsHttpBinding = {
     } catch {
       // Too late for onRoute (the instance is ready): the controller routes stand in for the recorded ones.
     }
-    const cors = createFastifyCorsHook(runtime, instance, new FastifyRoutes(instance, recorded, constrained));
+    const cors = createFastifyCorsHook(runtime, new FastifyRoutes(instance, recorded, constrained));
     if (typeof adapter.setOnRequestHook !== 'function') {
       // An adapter without the slot: a root hook, which runs after Nest middleware registered before it.
       instance.addHook('onRequest', cors as Hook);

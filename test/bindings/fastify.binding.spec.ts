@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { fastifyBinding, fastifyPathToPattern, fastifyRouteMatching, fastifyRouteOrder } from '../../lib/adapters/fastify.binding.js';
 import type { CorsRuntime } from '../../lib/adapters/cors-http.binding.js';
+import { bindingFor } from '../../lib/adapters/cors-http.bindings.js';
 import { compilePathPolicies } from '../../lib/core/cors-paths.js';
 import { compilePolicy, CompiledPolicy } from '../../lib/core/cors-compiler.js';
 import type { CorsPolicy } from '../../lib/core/cors-policy.js';
@@ -33,6 +34,8 @@ interface Route {
   url: string;
   /** The route's policy number (its maxAge); null: `@Cors(false)`; omitted: a route outside the controllers. */
   n?: number | null;
+  /** More of the route's policy (an origin function). */
+  policy?: CorsPolicy;
   constraints?: Record<string, unknown>;
 }
 
@@ -56,17 +59,15 @@ async function build(routes: Route[], options: Options = {}) {
   options.before?.(adapter);
   if (!options.late) fastifyBinding.install(target, runtime as CorsRuntime);
   for (const r of routes) {
-    instance.route({
-      method: r.method as never,
-      url: r.url,
-      constraints: r.constraints as never,
-      handler: async () => `${r.method} ${r.url}`,
-    });
+    const handler = async () => `${r.method} ${r.url}`;
+    // 'ALL': Nest's @All(), which platform-fastify registers with `all()` (every method Fastify supports).
+    if (r.method === 'ALL') instance.all(r.url, handler);
+    else instance.route({ method: r.method as never, url: r.url, constraints: r.constraints as never, handler });
   }
   let entries: RouteEntry<string>[] = [];
   for (const r of routes) {
     if (r.n === undefined) continue;
-    const compiled = r.n === null ? null : policy(r.n); // one policy per route, as for a handler's @Cors
+    const compiled = r.n === null ? null : policy(r.n, r.policy); // one policy per route, as for a handler's @Cors
     for (const method of Array.isArray(r.method) ? r.method : [r.method])
       entries.push({ method, path: r.url, policy: compiled, info: `${method} ${r.url}` });
   }
@@ -81,13 +82,17 @@ async function build(routes: Route[], options: Options = {}) {
     await instance.ready();
     fastifyBinding.install(target, runtime as CorsRuntime);
   }
+  // How often the binding asks the router (a plain static path is answered from the recorded routes, without it).
+  const routerCalls = { count: 0 };
+  const findRoute = instance.findRoute.bind(instance);
+  instance.findRoute = ((route: Parameters<typeof findRoute>[0]) => (routerCalls.count++, findRoute(route))) as typeof findRoute;
   await instance.listen({ port: 0, host: '127.0.0.1' });
   open.push(instance);
   const { port } = instance.server.address() as AddressInfo;
   const preflight = (url: string, method: string, headers: Record<string, string> = {}) =>
     send(port, 'OPTIONS', url, { origin: O, 'access-control-request-method': method, ...headers });
   const request = (url: string, method = 'GET', headers: Record<string, string> = {}) => send(port, method, url, { origin: O, ...headers });
-  return { adapter, instance, runtime, preflight, request };
+  return { adapter, instance, runtime, preflight, request, routerCalls };
 }
 
 const open: { close(): Promise<unknown> }[] = [];
@@ -103,7 +108,8 @@ interface Reply {
 /** One request over a real socket, the path sent as written (no URL normalization on the way). */
 function send(port: number, method: string, path: string, headers: Record<string, string>): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
+    const sent = Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== undefined)); // undefined: left out
+    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: sent, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
@@ -593,7 +599,8 @@ describe('the hook slot: shared with the user’s setOnRequestHook', () => {
     expect(handled).toBe(1);
   });
 
-  it('installs once per adapter: a second install adds no second hook', async () => {
+  it('is the binding for the adapter type Nest reports, installed once per adapter: a second install adds no second hook', async () => {
+    expect(bindingFor(new FastifyAdapter().getType())).toBe(fastifyBinding);
     let calls = 0;
     const app = await build(routes, { before: (adapter) => adapter.setOnRequestHook((_req, _reply, done) => (calls++, done())) });
     fastifyBinding.install(app.adapter, app.runtime as CorsRuntime);
@@ -611,5 +618,188 @@ describe('the hook slot: shared with the user’s setOnRequestHook', () => {
     );
     expect(exposedBy(await app.request('/a'))).toBe(1);
     expect(decidedBy(await app.preflight('/a/1', 'PUT'))).toBe(2);
+  });
+});
+
+describe('what the binding asks the router, and what it must not take from the controller routes', () => {
+  const routes: Route[] = [
+    { method: 'GET', url: '/items', n: 1 },
+    { method: ['GET', 'PUT'], url: '/items/:id', n: 2 },
+    { method: 'GET', url: '/:a/x', n: 8 },
+  ];
+
+  it('answers a plain static path from the recorded routes, and asks the router for anything else', async () => {
+    const app = await build([...routes, { method: 'GET', url: '/empty', n: 3, constraints: {} }]);
+    const asks = async (url: string, method: string) => {
+      app.routerCalls.count = 0;
+      const res = await app.preflight(url, method);
+      expect(res.statusCode).toBe(204);
+      return app.routerCalls.count;
+    };
+    expect(await asks('/items', 'GET')).toBe(0);
+    expect(await asks('/empty', 'GET')).toBe(0); // an empty constraints object is no constraint
+    expect(await asks('/items/1', 'PUT')).toBe(2); // and whether GET, the route's other method, runs there too
+    expect(await asks('/it%65ms', 'GET')).toBe(1);
+    expect(await asks('/items', 'HEAD')).toBe(1);
+    const loose = await build(routes, { fastify: { routerOptions: { ignoreDuplicateSlashes: true }, useSemicolonDelimiter: true } });
+    const looseAsks = async (url: string) => {
+      loose.routerCalls.count = 0;
+      expect(decidedBy(await loose.preflight(url, 'GET'))).toBe(1);
+      return loose.routerCalls.count;
+    };
+    expect(await looseAsks('/items')).toBe(0);
+    expect(await looseAsks('//items')).toBe(1);
+    expect(await looseAsks('/items;a=1')).toBe(1);
+  });
+
+  it('asks the router for every path once a route has constraints', async () => {
+    const app = await build([...routes, { method: 'GET', url: '/v', n: 3, constraints: { host: 'api.example' } }]);
+    app.routerCalls.count = 0;
+    expect(decidedBy(await app.preflight('/items', 'GET'))).toBe(1);
+    expect(app.routerCalls.count).toBe(1);
+  });
+
+  it('keeps a ";" in a parameter value when the router does not split on semicolons', async () => {
+    const app = await build(routes);
+    expect(decidedBy(await app.preflight('/items/a;b', 'PUT'))).toBe(2);
+  });
+
+  it('reads a request in absolute form as its path', async () => {
+    const app = await build(routes);
+    expect(decidedBy(await app.preflight('http://api.example/items/7', 'PUT'))).toBe(2);
+    expect(exposedBy(await app.request('http://api.example/items/7'))).toBe(2);
+  });
+
+  it('does not give a route outside Nest the policy of a controller route that would also match the path', async () => {
+    const app = await build([
+      ...routes,
+      { method: 'GET', url: '/x/:a' }, // outside Nest: find-my-way runs it for /x/x (static first segment)
+      { method: 'GET', url: '/:a/:b', n: 4 },
+      { method: 'GET', url: '/ext/:eid' }, // outside Nest, runs for /ext/1 before /:a/:b
+      { method: 'GET', url: '/api/health' },
+      { method: 'GET', url: '/api/:slug', n: 5 },
+    ]);
+    for (const url of ['/x/x', '/ext/1', '/api/health']) {
+      const res = await app.preflight(url, 'GET');
+      expect([url, res.statusCode, decidedBy(res)]).toEqual([url, 403, null]);
+    }
+    expect(decidedBy(await app.preflight('/y/x', 'GET'))).toBe(8);
+    expect(decidedBy(await app.preflight('/api/other', 'GET'))).toBe(5);
+  });
+
+  it('installed too late to record routes: HEAD from GET, @All() routes, and routes it cannot name', async () => {
+    const app = await build(
+      [
+        { method: 'GET', url: '/g/:id', n: 3 },
+        { method: 'ALL', url: '/all/:id', n: 6 },
+        { method: 'GET', url: '/:a/:b', n: 4 },
+        { method: 'GET', url: '/ext/:eid' },
+      ],
+      { late: true },
+    );
+    expect(decidedBy(await app.preflight('/g/1', 'HEAD'))).toBe(3);
+    for (const method of ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
+      expect([method, decidedBy(await app.preflight('/all/1', method))]).toEqual([method, 6]);
+    expect((await app.preflight('/ext/1', 'GET')).statusCode).toBe(403);
+    expect(decidedBy(await app.preflight('/q/1', 'GET'))).toBe(4);
+  });
+
+  it('tells two routes under one prefix apart by the text around their parameters', async () => {
+    const app = await build([
+      { method: 'GET', url: '/q/:a-x', n: 1 },
+      { method: 'GET', url: '/q/:a-y', n: 2 },
+    ]);
+    expect(decidedBy(await app.preflight('/q/1-y', 'GET'))).toBe(2);
+    expect(decidedBy(await app.preflight('/q/1-x', 'GET'))).toBe(1);
+  });
+
+  it('never fills a route’s missing parameter (a trailing slash the router ignores)', async () => {
+    const app = await build(
+      [
+        { method: 'GET', url: '/x/:a/:b', n: 1 },
+        { method: 'GET', url: '/x/:a', n: 2 },
+      ],
+      { fastify: { routerOptions: { ignoreTrailingSlash: true } } },
+    );
+    expect(decidedBy(await app.preflight('/x/1', 'GET'))).toBe(2);
+    expect(decidedBy(await app.preflight('/x/1/2', 'GET'))).toBe(1);
+  });
+
+  it('refuses a URL the router would refuse even where a path policy matches it', async () => {
+    const app = await build([{ method: 'GET', url: '/long/:p' }], {
+      fastify: { routerOptions: { maxParamLength: 20 } },
+      paths: { '/long/{*rest}': { maxAge: 50 } },
+    });
+    expect(decidedBy(await app.preflight('/long/short', 'GET'))).toBe(50);
+    const refused = await app.preflight(`/long/${'x'.repeat(21)}`, 'GET');
+    expect([refused.statusCode, decidedBy(refused)]).toEqual([403, null]);
+  });
+});
+
+describe('what is a preflight', () => {
+  const routes: Route[] = [
+    { method: 'GET', url: '/a', n: 1 },
+    { method: 'OPTIONS', url: '/o', n: 2 },
+    { method: 'POST', url: '/graphql' },
+  ];
+
+  it('is OPTIONS with Origin and Access-Control-Request-Method: without either it is an actual OPTIONS request', async () => {
+    const app = await build(routes, { paths: { '/graphql': { maxAge: 50 } } });
+    const noOrigin = await app.request('/a', 'OPTIONS', { origin: undefined as never, 'access-control-request-method': 'GET' });
+    expect([noOrigin.statusCode, noOrigin.headers['access-control-allow-origin']]).toEqual([404, undefined]);
+    const noMethod = await app.request('/o', 'OPTIONS');
+    expect([noMethod.statusCode, noMethod.body, exposedBy(noMethod)]).toEqual([200, 'OPTIONS /o', 2]);
+    for (const url of ['/GRAPHQL', '/graph%71l']) {
+      const withoutOrigin = await app.request(url, 'OPTIONS', { origin: undefined as never, 'access-control-request-method': 'POST' });
+      expect([url, withoutOrigin.statusCode]).toEqual([url, 404]);
+      const withoutMethod = await app.request(url, 'OPTIONS');
+      expect([url, withoutMethod.statusCode]).toEqual([url, 404]);
+    }
+  });
+});
+
+describe('the user’s hook, as the adapter runs it', () => {
+  it('waits for a callback-style hook that calls done later, whatever it returns', async () => {
+    const app = await build([{ method: 'GET', url: '/a', n: 1 }]);
+    for (const value of [undefined, {}, 42]) {
+      app.adapter.setOnRequestHook(((_req: unknown, _reply: unknown, done: () => void) => {
+        setImmediate(done);
+        return value;
+      }) as never);
+      const res = await app.request('/a');
+      expect([res.statusCode, exposedBy(res)]).toEqual([200, 1]);
+    }
+  });
+
+  it('goes on when the hook calls done(null)', async () => {
+    const app = await build([{ method: 'GET', url: '/a', n: 1 }]);
+    app.adapter.setOnRequestHook((_req, _reply, done) => done(null as never));
+    const res = await app.request('/a');
+    expect([res.statusCode, exposedBy(res)]).toEqual([200, 1]);
+  });
+
+  it('answers a hook rejected with nothing as a failed hook, with a message', async () => {
+    const app = await build([{ method: 'GET', url: '/a', n: 1 }]);
+    app.adapter.setOnRequestHook(() => Promise.reject(undefined));
+    const res = await app.request('/a');
+    expect([res.statusCode, JSON.parse(res.body).message]).toEqual([500, 'onRequest hook rejected']);
+  });
+
+  it('decides once for a hook that calls done twice, or calls done and returns a promise', async () => {
+    let asked = 0;
+    const origin = (o: string | undefined) => (asked++, o === O);
+    const app = await build([{ method: 'GET', url: '/a', n: 1, policy: { origin } }]);
+    const hooks: Parameters<FastifyAdapter['setOnRequestHook']>[0][] = [
+      (_req, _reply, done) => (done(), done()),
+      async (_req, _reply, done) => {
+        done();
+      },
+    ];
+    for (const hook of hooks) {
+      asked = 0;
+      app.adapter.setOnRequestHook(hook);
+      const res = await app.request('/a');
+      expect([res.statusCode, exposedBy(res), asked]).toEqual([200, 1, 1]);
+    }
   });
 });
