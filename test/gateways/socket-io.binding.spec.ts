@@ -112,8 +112,13 @@ describe('socketIoBinding: which servers, where', () => {
     expect(socketIoBinding.owns({ use: 'x', name: '/feed', server })).toBe(false);
     expect(socketIoBinding.owns({ use, name: 1, server })).toBe(false);
     expect(socketIoBinding.owns({ use, name: '/feed', server: null })).toBe(false);
+    expect(socketIoBinding.owns({ use, name: '/feed' })).toBe(false);
     expect(socketIoBinding.owns({ use, name: '/feed', server: 'io' })).toBe(false);
     expect(socketIoBinding.owns({ use, name: '/feed', server: {} })).toBe(false);
+  });
+
+  it("is the 'socket.io' transport", () => {
+    expect(socketIoBinding.transport).toBe('socket.io');
   });
 
   it('the unit is the engine, for the server and each of its namespaces', () => {
@@ -134,7 +139,8 @@ describe('socketIoBinding: which servers, where', () => {
     ["then the server's path()", { engine: { opts: {} }, path: () => '/server' }, '/server/', '/'],
     ['else /socket.io/', { engine: { opts: {} } }, '/socket.io/', '/'],
     ['no main namespace yet: of("/")', { engine: { opts: {} }, of: () => ({ name: '/main' }) }, '/socket.io/', '/main'],
-    ['no namespace at all: /', { engine: { opts: {} }, of: () => ({}) }, '/socket.io/', '/'],
+    ['a namespace without a name: /', { engine: { opts: {} }, of: () => ({}) }, '/socket.io/', '/'],
+    ['no namespace at all: /', { engine: { opts: {} }, of: () => undefined }, '/socket.io/', '/'],
     ['sockets first', { engine: { opts: {} }, sockets: { name: '/sockets' }, of: () => ({ name: '/of' }) }, '/socket.io/', '/sockets'],
   ])('describe a stand-in: %s', (_name, server, path, namespace) => {
     const withOf = { of: () => ({ name: '/' }), ...server };
@@ -188,6 +194,15 @@ describe('socketIoBinding.problems', () => {
       },
     ]);
     expect(socketIoBinding.problems(engine, [entry(feed, { origin: GOOD }), entry(feed, { origin: GOOD })])).toEqual([]);
+  });
+
+  it('a stand-in without namespaces: no namespace to share, so no problem; one without a name is /', () => {
+    const engine = { opts: {} as Record<string, unknown>, middlewares: [] };
+    const noNamespace = { of: () => null, engine };
+    expect(socketIoBinding.problems(engine, [entry(noNamespace, { origin: GOOD }), entry(noNamespace, { origin: OTHER })])).toEqual([]);
+    const unnamed = { of: () => undefined, engine };
+    const [problem] = socketIoBinding.problems(engine, [entry(unnamed, { origin: GOOD }), entry(unnamed, { origin: OTHER })]);
+    expect(problem.value).toBe('one Socket.IO namespace (/ on /socket.io/)');
   });
 
   it('an engine without middlewares nor use() (socket.io before 4.6): a problem', () => {
@@ -286,6 +301,21 @@ describe('socketIoBinding: allowRequest', () => {
     socketIoBinding.guard(old, Promise.resolve());
     expect(used).toHaveLength(1);
     expect(typeof used[0]).toBe('function');
+
+    // Neither (socket.io before 4.6): guarding does not throw; problems() stops the startup instead.
+    const older = { opts: {} as Record<string, unknown> };
+    expect(() => socketIoBinding.guard(older, Promise.resolve())).not.toThrow();
+    expect(typeof older.opts.allowRequest).toBe('function');
+  });
+
+  it('once installed, a request is decided at once, without waiting for ready', () => {
+    const { engine } = installed({ origin: GOOD });
+    const req = request(GOOD);
+    const res = new ServerResponse(req);
+    const next = jest.fn();
+    engine.middlewares[0](req, res, next);
+    expect(next).toHaveBeenCalledTimes(1);
+    expect(res.getHeader('access-control-allow-origin')).toBe(GOOD);
   });
 });
 
@@ -310,6 +340,13 @@ describe('socketIoBinding: the engine middleware (long-polling CORS headers)', (
     expect(none.next).toHaveBeenCalledTimes(1);
     const star = installed({ origin: '*' });
     expect((await throughMiddleware(star.engine, request(EVIL))).headers).toEqual({ 'access-control-allow-origin': '*' });
+  });
+
+  it("several gateways: Vary when any answer depends on the origin, even if another is open to '*'", async () => {
+    const mixed = installed([{ origin: '*' }, { origin: GOOD }]);
+    expect((await throughMiddleware(mixed.engine, request(EVIL))).headers).toEqual({ vary: 'Origin', 'access-control-allow-origin': '*' });
+    const open = installed([{ origin: '*' }, false]);
+    expect((await throughMiddleware(open.engine, request(EVIL))).headers).toEqual({ 'access-control-allow-origin': '*' });
   });
 
   it('same origin only: Vary, no CORS headers even for its own host; the check off: nothing', async () => {
@@ -445,9 +482,12 @@ describe('socketIoBinding: preflights on the engine path', () => {
     expect(through.headers['access-control-allow-origin']).toBe(GOOD);
   });
 
-  it('OPTIONS without Access-Control-Request-Method is no preflight: on to engine.io', async () => {
+  it.each<[string, string, Record<string, string>]>([
+    ['OPTIONS without Access-Control-Request-Method', 'OPTIONS', {}],
+    ['a POST with Access-Control-Request-Method', 'POST', { 'access-control-request-method': 'POST' }],
+  ])('%s is no preflight: on to engine.io, with the headers of an actual request', async (_name, method, headers) => {
     const { engine } = installed({ origin: GOOD });
-    const through = await throughMiddleware(engine, request(GOOD, 'OPTIONS'));
+    const through = await throughMiddleware(engine, request(GOOD, method, headers));
     expect(through.next).toHaveBeenCalledTimes(1);
     expect(through.ended).toBe(false);
     expect(through.headers).toEqual({ vary: 'Origin', 'access-control-allow-origin': GOOD });

@@ -83,6 +83,10 @@ describe('wsBinding: which servers, where', () => {
     expect(wsBinding.owns({ handleUpgrade, shouldHandle, options: 'path=/chat' })).toBe(false);
   });
 
+  it("is the 'ws' transport", () => {
+    expect(wsBinding.transport).toBe('ws');
+  });
+
   it('a unit is the server itself', () => {
     const server = fakeServer();
     expect(wsBinding.unitOf(server)).toBe(server);
