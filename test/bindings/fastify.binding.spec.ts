@@ -141,6 +141,7 @@ describe('fastifyPathToPattern: find-my-way paths in path-to-regexp 8 syntax', (
     ['/items/:id?', '/items{/:p0}'],
     ['/:id?', '{/:p0}'],
     ['/items/:id?/more', '/items/:p0/more'],
+    ['/a-:id?', '/a-:p0'], // find-my-way: a parameter named "id?", not an optional one (only after "/")
     ['/n/:id(^\\d+$)', '/n/:p0'],
     ['/n/:id(^\\d+$)/x', '/n/:p0/x'],
     ['/n/:id(^(a|b)\\)$)', '/n/:p0'],
@@ -508,6 +509,14 @@ describe('paths outside the controllers (`paths` in the module options)', () => 
     expect(decidedBy(await app.preflight('/static/page', 'GET'))).toBe(53);
   });
 
+  it('matches a pattern policy with the path of the static route the router chose (an escaped spelling)', async () => {
+    const app = await build([{ method: 'GET', url: '/pages/about' }], {
+      paths: { '/pages/:name': { maxAge: 55, exposedHeaders: ['X-R55'] } },
+    });
+    expect(exposedBy(await app.request('/p%61ges/about'))).toBe(55);
+    expect(exposedBy(await app.request('/pages/about'))).toBe(55);
+  });
+
   it('fails closed on another spelling of a claimed path (its router and middleware may disagree)', async () => {
     const app = await build(routes, { paths });
     for (const url of ['/GRAPHQL', '/graph%71l']) {
@@ -704,6 +713,13 @@ describe('what the binding asks the router, and what it must not take from the c
     expect(decidedBy(await app.preflight('/q/1', 'GET'))).toBe(4);
   });
 
+  it('refuses what the route index matches but the router does not (a regex parameter)', async () => {
+    const app = await build([{ method: 'GET', url: '/n/:id(^\\d+$)', n: 4 }]);
+    expect(decidedBy(await app.preflight('/n/12', 'GET'))).toBe(4);
+    const refused = await app.preflight('/n/ab', 'GET');
+    expect([refused.statusCode, decidedBy(refused)]).toEqual([403, null]);
+  });
+
   it('tells two routes under one prefix apart by the text around their parameters', async () => {
     const app = await build([
       { method: 'GET', url: '/q/:a-x', n: 1 },
@@ -755,6 +771,22 @@ describe('what is a preflight', () => {
       const withoutMethod = await app.request(url, 'OPTIONS');
       expect([url, withoutMethod.statusCode]).toEqual([url, 404]);
     }
+  });
+});
+
+describe('a request that carries Access-Control-Request-Method but is not OPTIONS', () => {
+  it('is an actual request, on a controller route and on another spelling of a claimed path', async () => {
+    const app = await build(
+      [
+        { method: 'GET', url: '/a', n: 1 },
+        { method: 'GET', url: '/graphql' },
+      ],
+      { paths: { '/graphql': { maxAge: 50 } } },
+    );
+    const get = await app.request('/a', 'GET', { 'access-control-request-method': 'GET' });
+    expect([get.statusCode, get.body, exposedBy(get)]).toEqual([200, 'GET /a', 1]);
+    const other = await app.request('/GRAPHQL', 'GET', { 'access-control-request-method': 'GET' });
+    expect([other.statusCode, other.headers['access-control-allow-origin']]).toEqual([404, undefined]);
   });
 });
 
