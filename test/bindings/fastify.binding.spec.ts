@@ -369,8 +369,13 @@ describe('the preflight: the route Fastify’s router runs for the requested met
       { method: 'GET', url: '/v/:id', n: 2, constraints: { host: 'api.example' } },
       { method: 'GET', url: '/plain', n: 3 },
       { method: 'PUT', url: '/plain', n: 4, constraints: { host: 'api.example' } },
+      { method: 'GET', url: '/api/:slug', n: 5 },
+      { method: 'GET', url: '/api/health' }, // outside Nest
     ]);
     const host = { host: 'api.example' };
+    // A route outside Nest that the router does find keeps its own (lack of) policy, constraints or not.
+    expect((await app.preflight('/api/health', 'GET', host)).statusCode).toBe(403);
+    expect(decidedBy(await app.preflight('/api/other', 'GET', host))).toBe(5);
     expect(decidedBy(await app.preflight('/v', 'GET', host))).toBe(1);
     expect(decidedBy(await app.preflight('/v/1', 'GET', host))).toBe(2);
     expect(decidedBy(await app.preflight('/plain', 'GET', host))).toBe(3);
