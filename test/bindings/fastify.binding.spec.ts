@@ -725,6 +725,15 @@ describe('what the binding asks the router, and what it must not take from the c
     expect([refused.statusCode, decidedBy(refused)]).toEqual([403, null]);
   });
 
+  it('names a route of the requested method, not another method’s route that would fill the same path', async () => {
+    const app = await build([
+      { method: 'PUT', url: '/:id/w', n: 1 },
+      { method: 'GET', url: '/w/:id', n: 2 },
+    ]);
+    expect(decidedBy(await app.preflight('/w/w', 'PUT'))).toBe(1);
+    expect(decidedBy(await app.preflight('/w/w', 'GET'))).toBe(2);
+  });
+
   it('tells two routes under one prefix apart by the text around their parameters', async () => {
     const app = await build([
       { method: 'GET', url: '/q/:a-x', n: 1 },
