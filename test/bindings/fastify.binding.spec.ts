@@ -280,6 +280,12 @@ describe('the preflight: the route Fastify’s router runs for the requested met
     expect((await app.preflight('/items/special', 'GET')).headers['access-control-allow-methods']).toBe('GET');
   });
 
+  it('narrows the grant the same way for HEAD, which the GET route serves', async () => {
+    const app = await build(items);
+    expect((await app.preflight('/items/special', 'HEAD')).headers['access-control-allow-methods']).toBe('GET, HEAD');
+    expect((await app.preflight('/items/7', 'HEAD')).headers['access-control-allow-methods']).toBe('GET, PUT, HEAD');
+  });
+
   it('refuses a method no route serves at a Nest path, and passes on what is not a Nest path', async () => {
     const app = await build([...items, { method: 'GET', url: '/elsewhere' }]);
     const refused = await app.preflight('/items', 'DELETE');
