@@ -8,19 +8,15 @@
 import { jest } from '@jest/globals';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { Server } from 'socket.io';
-import type { CorsGatewayEntry } from '../../lib/adapters/cors-gateway.binding.js';
 import { socketIoBinding } from '../../lib/adapters/socket-io.binding.js';
-import { compilePolicy } from '../../lib/core/cors-compiler.js';
-import type { CompiledHandshakePolicy } from '../../lib/core/cors-handshake.js';
-import type { CorsPolicy } from '../../lib/core/cors-policy.js';
 import { flush } from '../held.js';
+import { gatewayEntries, type GatewaySource as Source } from './gateway-entry.js';
 
 const GOOD = 'https://app.example.com';
 const OTHER = 'https://other.example.com';
 const EVIL = 'https://evil.example';
 const HOST = 'chat.example';
 
-type Source = CorsPolicy | false | 'same-origin';
 type AllowRequest = (req: IncomingMessage, cb: (...args: unknown[]) => void) => void;
 type Middleware = (req: IncomingMessage, res: unknown, next: (...args: unknown[]) => void) => void;
 type NspCheck = (socket: unknown, next: (err?: Error) => void) => void;
@@ -36,26 +32,7 @@ function io(options: Record<string, unknown> = {}): Server {
 }
 const engineOf = (server: Server) => server.engine as unknown as Engine;
 
-function handshakeOf(source: Source): CompiledHandshakePolicy {
-  if (source === false) return { mode: 'off', policy: null, requireOrigin: false };
-  if (source === 'same-origin') return { mode: 'same-origin', policy: null, requireOrigin: false };
-  const compiled = compilePolicy(source, 'FeedGateway');
-  if (!compiled.policy) throw new Error(JSON.stringify(compiled.problems));
-  return { mode: 'policy', policy: compiled.policy, requireOrigin: false };
-}
-
-function entry(server: object, source: Source, more: Partial<CorsGatewayEntry> = {}): CorsGatewayEntry {
-  return {
-    gateway: 'FeedGateway',
-    label: 'FeedGateway',
-    handshake: handshakeOf(source),
-    source: source === 'same-origin' ? {} : source,
-    server,
-    options: {},
-    port: 0,
-    ...more,
-  };
-}
+const entry = gatewayEntries('FeedGateway');
 
 function request(origin: string | undefined, method = 'GET', headers: Record<string, string> = {}): IncomingMessage {
   return {

@@ -6,12 +6,9 @@
 import { jest } from '@jest/globals';
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer } from 'ws';
-import type { CorsGatewayEntry } from '../../lib/adapters/cors-gateway.binding.js';
 import { wsBinding } from '../../lib/adapters/ws.binding.js';
-import { compilePolicy } from '../../lib/core/cors-compiler.js';
-import type { CompiledHandshakePolicy } from '../../lib/core/cors-handshake.js';
-import type { CorsPolicy } from '../../lib/core/cors-policy.js';
 import { flush } from '../held.js';
+import { gatewayEntries, type GatewaySource } from './gateway-entry.js';
 
 const GOOD = 'https://app.example.com';
 const OTHER = 'https://other.example.com';
@@ -32,26 +29,7 @@ function fakeServer(options: Options = {}, path?: string): FakeServer {
   return { options, ...(path === undefined ? {} : { path }), handleUpgrade: () => undefined, shouldHandle: () => true };
 }
 
-function handshakeOf(source: CorsPolicy | false | 'same-origin'): CompiledHandshakePolicy {
-  if (source === false) return { mode: 'off', policy: null, requireOrigin: false };
-  if (source === 'same-origin') return { mode: 'same-origin', policy: null, requireOrigin: false };
-  const compiled = compilePolicy(source, 'ChatGateway');
-  if (!compiled.policy) throw new Error(JSON.stringify(compiled.problems));
-  return { mode: 'policy', policy: compiled.policy, requireOrigin: false };
-}
-
-function entry(server: object, source: CorsPolicy | false | 'same-origin', more: Partial<CorsGatewayEntry> = {}): CorsGatewayEntry {
-  return {
-    gateway: 'ChatGateway',
-    label: 'ChatGateway',
-    handshake: handshakeOf(source),
-    source: source === 'same-origin' ? {} : source,
-    server,
-    options: {},
-    port: 0,
-    ...more,
-  };
-}
+const entry = gatewayEntries('ChatGateway');
 
 /** Calls the server's verifyClient as ws does; resolves with every callback call once they have landed. */
 async function verify(server: { options: Options }, origin: string | undefined, headers: Record<string, string> = {}) {
@@ -63,7 +41,7 @@ async function verify(server: { options: Options }, origin: string | undefined, 
 }
 
 /** A server guarded and installed with one gateway of this policy. */
-function installed(source: CorsPolicy | false | 'same-origin', options: Options = {}) {
+function installed(source: GatewaySource, options: Options = {}) {
   const server = fakeServer(options);
   const logs: [string, string][] = [];
   wsBinding.install(server, [entry(server, source)], (level, message) => logs.push([level, message]));
