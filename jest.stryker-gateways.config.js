@@ -7,7 +7,7 @@
  * GATEWAY_TRANSPORT=ws (or socket.io) leaves out the other transport's specs, for a run that mutates one binding
  * file only (its mutants cannot be reached from the other one's spec; each mutant runs every spec, ~10 s in all).
  */
-import base from './jest.config.js';
+import unit from './jest.stryker-gateway-unit.config.js';
 
 const ONLY_FOR = { ws: ['ws.binding', 'ws.e2e'], 'socket.io': ['socket-io.binding', 'socket-io.e2e'] };
 const transport = process.env.GATEWAY_TRANSPORT || undefined;
@@ -17,20 +17,13 @@ const elsewhere = Object.entries(ONLY_FOR)
   .flatMap(([, specs]) => specs);
 
 export default {
-  ...base,
+  ...unit,
   testMatch: [
-    // pinHook and checkHandshake on their own (fast; jest.stryker-gateway-unit.config.js runs the unit specs alone).
-    '<rootDir>/test/gateways/cors-gateway.pin.spec.ts',
-    // The bindings on their own, with stand-in servers: every form of the app's own hook, exact callback arguments.
-    '<rootDir>/test/gateways/ws.binding.spec.ts',
-    '<rootDir>/test/gateways/socket-io.binding.spec.ts',
+    // The unit specs (pinHook, checkHandshake, each binding with stand-in servers), then the real handshakes.
+    ...unit.testMatch,
     '<rootDir>/test/gateways/socket-io.e2e.spec.ts',
     '<rootDir>/test/gateways/ws.e2e.spec.ts',
     '<rootDir>/test/gateways/startup.e2e.spec.ts',
     '<rootDir>/test/gateways/startup-window.e2e.spec.ts',
   ].filter((path) => !elsewhere.some((spec) => path.endsWith(`/${spec}.spec.ts`))),
-  reporters: ['default'],
-  transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.stryker.json' }],
-  },
 };
