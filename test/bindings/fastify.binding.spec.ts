@@ -9,8 +9,6 @@
  * Each route gets its own policy, told apart by `maxAge` on a preflight (Access-Control-Max-Age) and by an exposed
  * header on an actual request (Access-Control-Expose-Headers): the response names the route that decided it.
  */
-import type { IncomingHttpHeaders } from 'node:http';
-import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { fastifyBinding, fastifyPathToPattern, fastifyRouteMatching, fastifyRouteOrder } from '../../lib/adapters/fastify.binding.js';
@@ -20,6 +18,7 @@ import { compilePathPolicies } from '../../lib/core/cors-paths.js';
 import { compilePolicy, CompiledPolicy } from '../../lib/core/cors-compiler.js';
 import type { CorsPolicy } from '../../lib/core/cors-policy.js';
 import { CorsRouteIndex, RouteEntry } from '../../lib/core/cors-route-index.js';
+import { raw, type RawResponse } from '../raw-http.js';
 
 const O = 'https://app.example';
 
@@ -100,24 +99,10 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((instance) => instance.close()));
 });
 
-interface Reply {
-  statusCode: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-/** One request over a real socket, the path sent as written (no URL normalization on the way). */
+type Reply = RawResponse;
+/** One request over a real socket, the path sent as written; a header given as undefined is left out. */
 function send(port: number, method: string, path: string, headers: Record<string, string>): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const sent = Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== undefined)); // undefined: left out
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: sent, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return raw({ port, path }, method, Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== undefined)));
 }
 
 /** The route whose policy answered a preflight (its maxAge), or null when no CORS answer was given. */
@@ -265,7 +250,7 @@ describe('the preflight: the route Fastify’s router runs for the requested met
     ];
     for (const [url, method, route] of cases) {
       const res = await app.preflight(url, method);
-      expect([url, method, res.statusCode, decidedBy(res)]).toEqual([url, method, 204, route]);
+      expect([url, method, res.status, decidedBy(res)]).toEqual([url, method, 204, route]);
       expect(res.headers.vary).toBe('Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
     }
   });
@@ -289,31 +274,31 @@ describe('the preflight: the route Fastify’s router runs for the requested met
   it('refuses a method no route serves at a Nest path, and passes on what is not a Nest path', async () => {
     const app = await build([...items, { method: 'GET', url: '/elsewhere' }]);
     const refused = await app.preflight('/items', 'DELETE');
-    expect([refused.statusCode, decidedBy(refused), refused.headers['access-control-allow-origin']]).toEqual([403, null, undefined]);
+    expect([refused.status, decidedBy(refused), refused.headers['access-control-allow-origin']]).toEqual([403, null, undefined]);
     expect(refused.headers.vary).toBe('Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
-    expect((await app.preflight('/nothing/here', 'GET')).statusCode).toBe(404);
+    expect((await app.preflight('/nothing/here', 'GET')).status).toBe(404);
     const outside = await app.preflight('/elsewhere', 'GET');
-    expect([outside.statusCode, outside.headers['access-control-allow-origin']]).toEqual([404, undefined]);
+    expect([outside.status, outside.headers['access-control-allow-origin']]).toEqual([404, undefined]);
     const off = await app.preflight('/off', 'GET');
-    expect([off.statusCode, off.headers['access-control-allow-origin']]).toEqual([403, undefined]);
+    expect([off.status, off.headers['access-control-allow-origin']]).toEqual([403, undefined]);
   });
 
   it('refuses a URL the router would refuse (a parameter over maxParamLength) on a Nest path, and passes it on elsewhere', async () => {
     const app = await build([...items, { method: 'PUT', url: '/nowhere/:p' }], { fastify: { routerOptions: { maxParamLength: 20 } } });
     const long = 'x'.repeat(21);
     const refused = await app.preflight(`/items/${long}`, 'PUT');
-    expect([refused.statusCode, refused.headers['access-control-allow-origin']]).toEqual([403, undefined]);
+    expect([refused.status, refused.headers['access-control-allow-origin']]).toEqual([403, undefined]);
     expect(refused.headers.vary).toBe('Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
     expect(decidedBy(await app.preflight(`/items/${'x'.repeat(20)}`, 'PUT'))).toBe(2);
     const elsewhere = await app.preflight(`/nowhere/${long}`, 'PUT');
-    expect([elsewhere.statusCode, elsewhere.headers['access-control-allow-origin']]).toEqual([404, undefined]);
+    expect([elsewhere.status, elsewhere.headers['access-control-allow-origin']]).toEqual([404, undefined]);
   });
 
   it('follows the router options: case, trailing slash, duplicate slashes, semicolons', async () => {
     const strict = await build(items);
-    expect((await strict.preflight('/ITEMS', 'GET')).statusCode).toBe(404);
+    expect((await strict.preflight('/ITEMS', 'GET')).status).toBe(404);
     expect(decidedBy(await strict.preflight('/items/', 'GET'))).toBe(2); // find-my-way runs /items/:id with id ''
-    expect((await strict.preflight('//items', 'GET')).statusCode).toBe(404);
+    expect((await strict.preflight('//items', 'GET')).status).toBe(404);
 
     const loose = await build(items, {
       fastify: {
@@ -334,7 +319,7 @@ describe('the preflight: the route Fastify’s router runs for the requested met
     ];
     for (const [url, method, route] of cases) {
       const res = await loose.preflight(url, method);
-      expect([url, res.statusCode, decidedBy(res)]).toEqual([url, 204, route]);
+      expect([url, res.status, decidedBy(res)]).toEqual([url, 204, route]);
     }
   });
 
@@ -351,8 +336,8 @@ describe('the preflight: the route Fastify’s router runs for the requested met
     expect(decidedBy(await app.preflight('/g/1', 'HEAD'))).toBe(3);
     expect(decidedBy(await app.preflight('/s', 'HEAD'))).toBe(4);
     const without = await build(routes.slice(1), { fastify: { exposeHeadRoutes: false } });
-    expect((await without.preflight('/g/1', 'HEAD')).statusCode).toBe(403);
-    expect((await without.preflight('/s', 'HEAD')).statusCode).toBe(403);
+    expect((await without.preflight('/g/1', 'HEAD')).status).toBe(403);
+    expect((await without.preflight('/s', 'HEAD')).status).toBe(403);
   });
 
   it('serves every method of an ALL route', async () => {
@@ -380,14 +365,14 @@ describe('the preflight: the route Fastify’s router runs for the requested met
     ]);
     const host = { host: 'api.example' };
     // A route outside Nest that the router does find keeps its own (lack of) policy, constraints or not.
-    expect((await app.preflight('/api/health', 'GET', host)).statusCode).toBe(403);
+    expect((await app.preflight('/api/health', 'GET', host)).status).toBe(403);
     expect(decidedBy(await app.preflight('/api/other', 'GET', host))).toBe(5);
     expect(decidedBy(await app.preflight('/v', 'GET', host))).toBe(1);
     expect(decidedBy(await app.preflight('/v/1', 'GET', host))).toBe(2);
     expect(decidedBy(await app.preflight('/plain', 'GET', host))).toBe(3);
     expect(decidedBy(await app.preflight('/plain', 'PUT', host))).toBe(4);
     const get = await app.request('/v/1', 'GET', host);
-    expect([get.statusCode, exposedBy(get)]).toEqual([200, 2]);
+    expect([get.status, exposedBy(get)]).toEqual([200, 2]);
   });
 
   it('finds a parameter value that begins with a slash under ignoreDuplicateSlashes', async () => {
@@ -423,7 +408,7 @@ describe('actual requests: the route Fastify chose names the policy', () => {
     ];
     for (const [url, method, status, route] of cases) {
       const res = await app.request(url, method);
-      expect([url, method, res.statusCode, exposedBy(res)]).toEqual([url, method, status, route]);
+      expect([url, method, res.status, exposedBy(res)]).toEqual([url, method, status, route]);
       if (route !== null) expect([res.headers['access-control-allow-origin'], res.headers.vary]).toEqual([O, 'Origin']);
       else expect(res.headers['access-control-allow-origin']).toBeUndefined();
     }
@@ -433,9 +418,9 @@ describe('actual requests: the route Fastify chose names the policy', () => {
     const app = await build([{ method: 'GET', url: '/a', n: 1 }]);
     app.runtime.index = null;
     const get = await app.request('/a');
-    expect([get.statusCode, get.headers['access-control-allow-origin']]).toEqual([200, undefined]);
+    expect([get.status, get.headers['access-control-allow-origin']]).toEqual([200, undefined]);
     const pre = await app.preflight('/a', 'GET');
-    expect([pre.statusCode, pre.headers['access-control-allow-origin']]).toEqual([404, undefined]);
+    expect([pre.status, pre.headers['access-control-allow-origin']]).toEqual([404, undefined]);
   });
 
   it('never turns its own failure into a 500: the app answers, without CORS headers', async () => {
@@ -446,7 +431,7 @@ describe('actual requests: the route Fastify chose names the policy', () => {
       },
     });
     const get = await app.request('/a');
-    expect([get.statusCode, get.body, get.headers['access-control-allow-origin']]).toEqual([200, 'GET /a', undefined]);
+    expect([get.status, get.body, get.headers['access-control-allow-origin']]).toEqual([200, 'GET /a', undefined]);
   });
 });
 
@@ -480,7 +465,7 @@ describe('paths outside the controllers (`paths` in the module options)', () => 
     ];
     for (const [url, method, status, route] of preflights) {
       const res = await app.preflight(url, method);
-      expect([url, method, res.statusCode, decidedBy(res)]).toEqual([url, method, status, route]);
+      expect([url, method, res.status, decidedBy(res)]).toEqual([url, method, status, route]);
     }
     const actual: [url: string, method: string, route: number | null][] = [
       ['/graphql', 'POST', 50],
@@ -491,7 +476,7 @@ describe('paths outside the controllers (`paths` in the module options)', () => 
     ];
     for (const [url, method, route] of actual) {
       const res = await app.request(url, method);
-      expect([url, method, res.statusCode, exposedBy(res)]).toEqual([url, method, 200, route]);
+      expect([url, method, res.status, exposedBy(res)]).toEqual([url, method, 200, route]);
     }
   });
 
@@ -508,9 +493,9 @@ describe('paths outside the controllers (`paths` in the module options)', () => 
     const app = await build([...routes, { method: 'GET', url: '/docs/private' }, { method: 'GET', url: '/plain' }], { paths });
     for (const url of ['/docs/private', '/plain']) {
       const res = await app.request(url);
-      expect([url, res.statusCode, res.headers['access-control-allow-origin']]).toEqual([url, 200, undefined]);
+      expect([url, res.status, res.headers['access-control-allow-origin']]).toEqual([url, 200, undefined]);
     }
-    expect((await app.preflight('/docs/private', 'GET')).statusCode).toBe(403);
+    expect((await app.preflight('/docs/private', 'GET')).status).toBe(403);
   });
 
   it('looks a static route outside Nest up by its own path: a case-insensitive router’s spelling gets its policy', async () => {
@@ -532,14 +517,14 @@ describe('paths outside the controllers (`paths` in the module options)', () => 
     const app = await build(routes, { paths });
     for (const url of ['/GRAPHQL', '/graph%71l']) {
       const pre = await app.preflight(url, 'POST');
-      expect([url, pre.statusCode, pre.headers['access-control-allow-origin']]).toEqual([url, 403, undefined]);
+      expect([url, pre.status, pre.headers['access-control-allow-origin']]).toEqual([url, 403, undefined]);
       expect(pre.headers.vary).toBe('Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
       const post = await app.request(url, 'POST');
       expect([url, post.headers['access-control-allow-origin']]).toEqual([url, undefined]);
     }
     // Not a preflight (no Access-Control-Request-Method): passed on.
     const options = await app.request('/GRAPHQL', 'OPTIONS');
-    expect([options.statusCode, options.headers['access-control-allow-origin']]).toEqual([404, undefined]);
+    expect([options.status, options.headers['access-control-allow-origin']]).toEqual([404, undefined]);
   });
 });
 
@@ -598,7 +583,7 @@ describe('the hook slot: shared with the user’s setOnRequestHook', () => {
     for (const [name, hook] of failures) {
       app.adapter.setOnRequestHook(hook);
       const res = await app.request('/a');
-      expect([name, res.statusCode, res.headers['access-control-allow-origin']]).toEqual([name, 500, undefined]);
+      expect([name, res.status, res.headers['access-control-allow-origin']]).toEqual([name, 500, undefined]);
     }
   });
 
@@ -615,7 +600,7 @@ describe('the hook slot: shared with the user’s setOnRequestHook', () => {
       },
     });
     const res = await app.request('/count');
-    expect([res.statusCode, exposedBy(res), res.headers['access-control-allow-origin']]).toEqual([200, 1, O]);
+    expect([res.status, exposedBy(res), res.headers['access-control-allow-origin']]).toEqual([200, 1, O]);
     expect(handled).toBe(1);
   });
 
@@ -653,7 +638,7 @@ describe('what the binding asks the router, and what it must not take from the c
     const asks = async (url: string, method: string) => {
       app.routerCalls.count = 0;
       const res = await app.preflight(url, method);
-      expect(res.statusCode).toBe(204);
+      expect(res.status).toBe(204);
       return app.routerCalls.count;
     };
     expect(await asks('/items', 'GET')).toBe(0);
@@ -701,7 +686,7 @@ describe('what the binding asks the router, and what it must not take from the c
     ]);
     for (const url of ['/x/x', '/ext/1', '/api/health']) {
       const res = await app.preflight(url, 'GET');
-      expect([url, res.statusCode, decidedBy(res)]).toEqual([url, 403, null]);
+      expect([url, res.status, decidedBy(res)]).toEqual([url, 403, null]);
     }
     expect(decidedBy(await app.preflight('/y/x', 'GET'))).toBe(8);
     expect(decidedBy(await app.preflight('/api/other', 'GET'))).toBe(5);
@@ -720,7 +705,7 @@ describe('what the binding asks the router, and what it must not take from the c
     expect(decidedBy(await app.preflight('/g/1', 'HEAD'))).toBe(3);
     for (const method of ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
       expect([method, decidedBy(await app.preflight('/all/1', method))]).toEqual([method, 6]);
-    expect((await app.preflight('/ext/1', 'GET')).statusCode).toBe(403);
+    expect((await app.preflight('/ext/1', 'GET')).status).toBe(403);
     expect(decidedBy(await app.preflight('/q/1', 'GET'))).toBe(4);
   });
 
@@ -728,7 +713,7 @@ describe('what the binding asks the router, and what it must not take from the c
     const app = await build([{ method: 'GET', url: '/n/:id(^\\d+$)', n: 4 }]);
     expect(decidedBy(await app.preflight('/n/12', 'GET'))).toBe(4);
     const refused = await app.preflight('/n/ab', 'GET');
-    expect([refused.statusCode, decidedBy(refused)]).toEqual([403, null]);
+    expect([refused.status, decidedBy(refused)]).toEqual([403, null]);
   });
 
   it('names a route of the requested method, not another method’s route that would fill the same path', async () => {
@@ -768,7 +753,7 @@ describe('what the binding asks the router, and what it must not take from the c
     });
     expect(decidedBy(await app.preflight('/long/short', 'GET'))).toBe(50);
     const refused = await app.preflight(`/long/${'x'.repeat(21)}`, 'GET');
-    expect([refused.statusCode, decidedBy(refused)]).toEqual([403, null]);
+    expect([refused.status, decidedBy(refused)]).toEqual([403, null]);
   });
 });
 
@@ -782,14 +767,14 @@ describe('what is a preflight', () => {
   it('is OPTIONS with Origin and Access-Control-Request-Method: without either it is an actual OPTIONS request', async () => {
     const app = await build(routes, { paths: { '/graphql': { maxAge: 50 } } });
     const noOrigin = await app.request('/a', 'OPTIONS', { origin: undefined as never, 'access-control-request-method': 'GET' });
-    expect([noOrigin.statusCode, noOrigin.headers['access-control-allow-origin']]).toEqual([404, undefined]);
+    expect([noOrigin.status, noOrigin.headers['access-control-allow-origin']]).toEqual([404, undefined]);
     const noMethod = await app.request('/o', 'OPTIONS');
-    expect([noMethod.statusCode, noMethod.body, exposedBy(noMethod)]).toEqual([200, 'OPTIONS /o', 2]);
+    expect([noMethod.status, noMethod.body, exposedBy(noMethod)]).toEqual([200, 'OPTIONS /o', 2]);
     for (const url of ['/GRAPHQL', '/graph%71l']) {
       const withoutOrigin = await app.request(url, 'OPTIONS', { origin: undefined as never, 'access-control-request-method': 'POST' });
-      expect([url, withoutOrigin.statusCode]).toEqual([url, 404]);
+      expect([url, withoutOrigin.status]).toEqual([url, 404]);
       const withoutMethod = await app.request(url, 'OPTIONS');
-      expect([url, withoutMethod.statusCode]).toEqual([url, 404]);
+      expect([url, withoutMethod.status]).toEqual([url, 404]);
     }
   });
 });
@@ -804,9 +789,9 @@ describe('a request that carries Access-Control-Request-Method but is not OPTION
       { paths: { '/graphql': { maxAge: 50 } } },
     );
     const get = await app.request('/a', 'GET', { 'access-control-request-method': 'GET' });
-    expect([get.statusCode, get.body, exposedBy(get)]).toEqual([200, 'GET /a', 1]);
+    expect([get.status, get.body, exposedBy(get)]).toEqual([200, 'GET /a', 1]);
     const other = await app.request('/GRAPHQL', 'GET', { 'access-control-request-method': 'GET' });
-    expect([other.statusCode, other.headers['access-control-allow-origin']]).toEqual([404, undefined]);
+    expect([other.status, other.headers['access-control-allow-origin']]).toEqual([404, undefined]);
   });
 });
 
@@ -819,7 +804,7 @@ describe('the user’s hook, as the adapter runs it', () => {
         return value;
       }) as never);
       const res = await app.request('/a');
-      expect([res.statusCode, exposedBy(res)]).toEqual([200, 1]);
+      expect([res.status, exposedBy(res)]).toEqual([200, 1]);
     }
   });
 
@@ -827,14 +812,14 @@ describe('the user’s hook, as the adapter runs it', () => {
     const app = await build([{ method: 'GET', url: '/a', n: 1 }]);
     app.adapter.setOnRequestHook((_req, _reply, done) => done(null as never));
     const res = await app.request('/a');
-    expect([res.statusCode, exposedBy(res)]).toEqual([200, 1]);
+    expect([res.status, exposedBy(res)]).toEqual([200, 1]);
   });
 
   it('answers a hook rejected with nothing as a failed hook, with a message', async () => {
     const app = await build([{ method: 'GET', url: '/a', n: 1 }]);
     app.adapter.setOnRequestHook(() => Promise.reject(undefined));
     const res = await app.request('/a');
-    expect([res.statusCode, JSON.parse(res.body).message]).toEqual([500, 'onRequest hook rejected']);
+    expect([res.status, JSON.parse(res.body).message]).toEqual([500, 'onRequest hook rejected']);
   });
 
   it('decides once for a hook that calls done twice, or calls done and returns a promise', async () => {
@@ -851,7 +836,7 @@ describe('the user’s hook, as the adapter runs it', () => {
       asked = 0;
       app.adapter.setOnRequestHook(hook);
       const res = await app.request('/a');
-      expect([res.statusCode, exposedBy(res), asked]).toEqual([200, 1, 1]);
+      expect([res.status, exposedBy(res), asked]).toEqual([200, 1, 1]);
     }
   });
 });

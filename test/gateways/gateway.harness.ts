@@ -4,6 +4,9 @@ import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
+import { raw, type RawResponse } from '../raw-http.js';
+
+export { raw, type RawResponse };
 
 /** What `app.init()` stopped with (null when the app started); the app is closed either way. */
 export async function initError(app: INestApplication): Promise<unknown> {
@@ -18,26 +21,6 @@ export async function initError(app: INestApplication): Promise<unknown> {
 export function baseUrl(app: INestApplication): string {
   const address = app.getHttpServer().address();
   return `http://127.0.0.1:${address.port}`;
-}
-
-export interface RawResponse {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** One HTTP request with exactly these headers (Origin included, which browsers' fetch would not let us set). */
-export function raw(url: string, method: string, headers: Record<string, string>): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 /** A Socket.IO long-polling handshake, as the client's first request. */
